@@ -1,0 +1,145 @@
+"""The processing chain for one document: plan it, read each page, assemble the searchable PDF.
+
+This is what ``hoso process`` runs and what the jobs layer wraps with persistence. The three
+steps are separate functions so a pool can spread the pages of one large document, or of many
+small ones, over all worker processes. Nothing here knows of the database, the inbox or the web.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from pipeline import __version__
+from pipeline.imaging.sources import DocumentPlan, PageFrame, load_page, open_pdf, plan_document
+from pipeline.ingest.filetypes import MediaType, sniff
+from pipeline.ocr import tesseract
+from pipeline.pdf.pdfa import mark_pdfa
+from pipeline.pdf.textlayer import add_text_layer, glyphless_font
+from pipeline.settings import Settings
+from pipeline.text.normalize import normalize_ocr_text
+
+
+@dataclass(frozen=True)
+class ChainOptions:
+    """The part of the settings the chain needs, small enough to send to worker processes."""
+
+    tessdata: Path
+    languages: str
+    page_timeout: float
+    render_dpi: int
+    default_image_dpi: int
+    min_native_dpi: int
+    max_native_dpi: int
+    text_layer_min_chars: int
+    redo_text_pages: bool
+    poppler_timeout: float
+    pdfa: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChainOptions:
+        """Take the chain's options from the loaded settings."""
+        ocr = settings.ocr
+        return cls(
+            tessdata=settings.tessdata_dir, languages=ocr.languages,
+            page_timeout=ocr.page_timeout, render_dpi=ocr.render_dpi,
+            default_image_dpi=ocr.default_image_dpi, min_native_dpi=ocr.min_native_dpi,
+            max_native_dpi=ocr.max_native_dpi, text_layer_min_chars=ocr.text_layer_min_chars,
+            redo_text_pages=ocr.redo_text_pages,
+            poppler_timeout=settings.programs.poppler_timeout, pdfa=settings.output.pdfa,
+        )
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One page read: its text (NFC), mean word confidence and how it was obtained."""
+
+    index: int
+    text: str
+    confidence: float
+    source: str  # "ocr" or "text_layer"
+    ocr: tesseract.OcrPage | None
+    frame: PageFrame | None
+    dpi: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """A processed document: its pages and, when asked for, the searchable PDF written."""
+
+    source: Path
+    media_type: MediaType
+    pages: tuple[PageResult, ...]
+    output: Path | None
+
+    @property
+    def text(self) -> str:
+        """The whole document's text, pages separated by form feeds."""
+        return "\f".join(page.text for page in self.pages)
+
+
+def plan(source: Path, work_dir: Path, options: ChainOptions) -> DocumentPlan:
+    """Identify the file and decide how its pages will be read (the first step)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    media_type = sniff(source)
+    return plan_document(
+        source, media_type, work_dir, default_dpi=options.default_image_dpi,
+        text_min_chars=options.text_layer_min_chars, redo_text=options.redo_text_pages,
+        poppler_timeout=options.poppler_timeout,
+    )
+
+
+def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResult:
+    """Read one page: its existing text layer, or OCR of its image (the second step)."""
+    started = time.perf_counter()
+    if index in doc.text_pages:
+        text = normalize_ocr_text(doc.text_pages[index])
+        return PageResult(index, text, 100.0, "text_layer", None, None, 0.0,
+                          time.perf_counter() - started)
+    raster = load_page(
+        doc, index, render_dpi=options.render_dpi, default_dpi=options.default_image_dpi,
+        min_native_dpi=options.min_native_dpi, max_native_dpi=options.max_native_dpi,
+        poppler_timeout=options.poppler_timeout,
+    )
+    page = tesseract.recognize(raster.image, raster.dpi, tessdata=options.tessdata,
+                               languages=options.languages, timeout=options.page_timeout)
+    return PageResult(index, page.text, round(page.mean_confidence, 2), "ocr", page,
+                      raster.frame, raster.dpi, time.perf_counter() - started)
+
+
+def assemble(doc: DocumentPlan, pages: list[PageResult], out: Path,
+             options: ChainOptions) -> Path:
+    """Write the searchable PDF: the base pages with invisible text layers (the last step).
+
+    The file is written next to ``out`` under a temporary name and renamed, so a reader never
+    sees a half-written PDF.
+    """
+    tmp = out.with_name(f".{out.name}.tmp")
+    with open_pdf(doc.base_pdf) as pdf:
+        font = None
+        for result in pages:
+            if result.ocr is None or result.frame is None or not result.ocr.lines:
+                continue
+            if font is None:
+                font = glyphless_font(pdf)
+            add_text_layer(pdf, pdf.pages[result.index], result.ocr, result.frame, font)
+        if options.pdfa:
+            mark_pdfa(pdf, title=doc.source.stem, producer=f"hoso {__version__}")
+        pdf.remove_unreferenced_resources()
+        pdf.save(tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 compress_streams=True, fix_metadata_version=True)
+    tmp.replace(out)
+    return out
+
+
+def process_document(source: Path, work_dir: Path, options: ChainOptions,
+                     out: Path | None = None) -> DocumentResult:
+    """Run the whole chain for one document in this process (tests and single files)."""
+    doc = plan(source, work_dir, options)
+    pages = [read_page(doc, i, options) for i in range(doc.page_count)]
+    written = assemble(doc, pages, out, options) if out is not None else None
+    return DocumentResult(source, doc.media_type, tuple(pages), written)

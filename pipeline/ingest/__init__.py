@@ -1,0 +1,1 @@
+"""Taking files from the inbox: types, stability, atomic storage (filesystem only, no database)."""

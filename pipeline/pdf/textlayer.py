@@ -1,0 +1,124 @@
+"""The invisible text layer laid over a page image so text can be selected and extracted.
+
+Words are drawn in text render mode 3 (invisible) with a glyphless font whose every glyph is
+half an em wide; each word is stretched with Tz to its box, so selection lines up with the print.
+Characters are written as their Unicode code points (Identity-H) and a ToUnicode map returns them,
+which makes ``pdftotext`` give back the NFC text exactly.
+"""
+
+from __future__ import annotations
+
+import zlib
+from importlib import resources
+
+import pikepdf
+
+from pipeline.imaging.sources import PageFrame
+from pipeline.ocr.tesseract import OcrPage
+
+FONT_NAME = "/HosoOCR"
+_GLYPH_WIDTH = 0.5  # em
+
+_TO_UNICODE = b"""/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identify-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<0000> <FFFF>
+endcodespacerange
+1 beginbfrange
+<0000> <FFFF> <0000>
+endbfrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+"""
+
+
+def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
+    """Create the Type0 glyphless font in ``pdf`` (once per output file)."""
+    font_program = resources.files("pipeline.pdf.resources").joinpath("glyphless.ttf").read_bytes()
+    font_file = pikepdf.Stream(pdf, font_program)
+    font_file["/Length1"] = len(font_program)
+    cid_to_gid = pikepdf.Stream(pdf, zlib.compress(b"\x00\x01" * 65536))
+    cid_to_gid["/Filter"] = pikepdf.Name.FlateDecode
+    descriptor = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name.GlyphLessFont,
+        Flags=5, FontBBox=[0, 0, 500, 1000], ItalicAngle=0, Ascent=1000, Descent=0,
+        CapHeight=1000, StemV=80, FontFile2=font_file,
+    ))
+    cid_font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2,
+        BaseFont=pikepdf.Name.GlyphLessFont,
+        CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+        FontDescriptor=descriptor, DW=500, CIDToGIDMap=cid_to_gid,
+    ))
+    return pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name.GlyphLessFont,
+        Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[cid_font],
+        ToUnicode=pikepdf.Stream(pdf, _TO_UNICODE),
+    ))
+
+
+def frame_matrix(frame: PageFrame) -> tuple[float, float, float, float, float, float]:
+    """Map displayed-page points (origin bottom-left, y up) to the page's unrotated user space."""
+    x0, y0, x1, y1 = frame.x0, frame.y0, frame.x1, frame.y1
+    width = x1 - x0
+    if frame.rotate == 90:
+        return (0, 1, -1, 0, x0 + width, y0)
+    if frame.rotate == 180:
+        return (-1, 0, 0, -1, x1, y1)
+    if frame.rotate == 270:
+        return (0, -1, 1, 0, x0, y1)
+    return (1, 0, 0, 1, x0, y0)
+
+
+def _hex(text: str) -> str:
+    return "".join(f"{ord(ch):04X}" if ord(ch) <= 0xFFFF else "FFFD" for ch in text)
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
+    """PDF operators that draw the page's words invisibly at their printed positions."""
+    disp_w, disp_h = frame.displayed_size
+    sx, sy = disp_w / ocr.width, disp_h / ocr.height
+    ops: list[str] = ["q", " ".join(_num(v) for v in frame_matrix(frame)) + " cm", "BT", "3 Tr"]
+    for line in ocr.lines:
+        left, top, right, bottom = line.box
+        size = max(1.0, (bottom - top) * sy * 0.85)
+        span = max(1, right - left)
+        ops.append(f"{FONT_NAME} {_num(size)} Tf")
+        for word in line.words:
+            w_left, _, w_right, _ = word.box
+            # The baseline at the word's left edge, interpolated along the line's baseline.
+            t = (w_left - left) / span
+            base_y = line.baseline[0] + t * (line.baseline[1] - line.baseline[0])
+            x = w_left * sx
+            y = disp_h - base_y * sy
+            natural = len(word.text) * _GLYPH_WIDTH * size
+            scale = max(1.0, (w_right - w_left) * sx / natural * 100)
+            ops.append(f"{_num(scale)} Tz 1 0 0 1 {_num(x)} {_num(y)} Tm <{_hex(word.text)}> Tj")
+    ops += ["ET", "Q"]
+    return ("\n".join(ops) + "\n").encode("ascii")
+
+
+def add_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, ocr: OcrPage, frame: PageFrame,
+                   font: pikepdf.Dictionary) -> None:
+    """Lay ``ocr``'s words over ``page`` without touching its existing content."""
+    resources_dict = page.obj.get("/Resources")
+    if resources_dict is None:
+        page.obj.Resources = pikepdf.Dictionary()
+    fonts = page.obj.Resources.get("/Font")
+    if fonts is None:
+        page.obj.Resources.Font = pikepdf.Dictionary()
+        fonts = page.obj.Resources.Font
+    fonts[FONT_NAME] = font
+    # Isolate the original drawing so its graphics state cannot leak into the text layer.
+    page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(pikepdf.Stream(pdf, b"Q\n" + content_stream(ocr, frame)), prepend=False)

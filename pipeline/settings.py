@@ -1,0 +1,193 @@
+"""The one typed, frozen settings object, loaded once per process.
+
+Precedence, highest first: environment variables (``HOSO_INBOX``, ``HOSO_ARCHIVE``,
+``HOSO_DATABASE_URL``, ``HOSO_WORK_DIR``, and nested ones such as ``HOSO_OCR__LANGUAGES``), then
+the YAML file, then the defaults below. Relative paths in the YAML file are taken relative to the
+file's own folder, so the repository's ``config.yaml`` works from any current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from pipeline.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WatchSettings(_Section):
+    """How the inbox is watched."""
+
+    stable_seconds: float = Field(2.0, ge=0, description="size and mtime unchanged this long")
+    polling: bool = Field(False, description="poll instead of inotify (network shares)")
+    poll_interval: float = Field(1.0, gt=0)
+    rescan_seconds: float = Field(30.0, gt=0, description="full inbox rescan as a safety net")
+    quarantine: Path = Path("inbox/_failed")
+
+
+class OcrSettings(_Section):
+    """Tesseract and rasterisation."""
+
+    languages: str = "vie"
+    tessdata: Path = Path("ocr_models")
+    page_timeout: float = Field(180.0, gt=0, description="seconds for one page's OCR")
+    render_dpi: int = Field(300, ge=72, le=1200)
+    default_image_dpi: int = Field(300, ge=72, le=1200, description="for images without DPI")
+    min_native_dpi: int = Field(150, ge=50)
+    max_native_dpi: int = Field(700, ge=100)
+    text_layer_min_chars: int = Field(20, ge=1, description="a page with this much text has a text layer")
+    redo_text_pages: bool = False
+
+
+class OutputSettings(_Section):
+    """The searchable PDF."""
+
+    pdfa: bool = True
+    keep_work: bool = False
+
+
+class ProgramSettings(_Section):
+    """Time limits of helper programs, in seconds."""
+
+    poppler_timeout: float = Field(120.0, gt=0)
+    database_timeout: float = Field(15.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything hoso reads from configuration; never mutated after loading."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, env_prefix="HOSO_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    inbox: Path = Path("inbox")
+    archive: Path = Path("archive")
+    work_dir: Path = Path("var/work")
+    database_url: str = "sqlite:///var/hoso.db"
+    jobs: int = Field(0, ge=0, description="worker processes; 0 means one per CPU")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    watch: WatchSettings = WatchSettings()
+    ocr: OcrSettings = OcrSettings()
+    output: OutputSettings = OutputSettings()
+    programs: ProgramSettings = ProgramSettings()
+    base_dir: Path = Field(REPO_ROOT, description="relative paths are resolved against this")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let the environment override what the YAML file (passed as init values) says."""
+        return (env_settings, init_settings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql:// database URLs are supported")
+        return value
+
+    def path(self, value: Path) -> Path:
+        """Resolve a configured path against the configuration's base folder."""
+        return value if value.is_absolute() else (self.base_dir / value).resolve()
+
+    @property
+    def inbox_dir(self) -> Path:
+        """The watched inbox."""
+        return self.path(self.inbox)
+
+    @property
+    def archive_dir(self) -> Path:
+        """The archive root."""
+        return self.path(self.archive)
+
+    @property
+    def originals_dir(self) -> Path:
+        """Immutable originals, named by their SHA-256."""
+        return self.archive_dir / "originals"
+
+    @property
+    def documents_dir(self) -> Path:
+        """Searchable PDFs, one folder per batch."""
+        return self.archive_dir / "documents"
+
+    @property
+    def work_root(self) -> Path:
+        """Per-job work folders."""
+        return self.path(self.work_dir)
+
+    @property
+    def quarantine_dir(self) -> Path:
+        """Where files that could not be processed are put, with a note of why."""
+        return self.path(self.watch.quarantine)
+
+    @property
+    def tessdata_dir(self) -> Path:
+        """The tessdata folder hoso reads models from."""
+        return self.path(self.ocr.tessdata)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL with a relative SQLite path resolved against the base folder."""
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and not self.database_url.startswith(prefix + "/"):
+            rest = self.database_url[len(prefix):]
+            if rest and rest != ":memory:":
+                return prefix + str(self.path(Path(rest)))
+        return self.database_url
+
+    @property
+    def worker_count(self) -> int:
+        """How many worker processes to run."""
+        return self.jobs or (os.cpu_count() or 1)
+
+
+def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
+    """Read the YAML file once and build the frozen settings.
+
+    Args:
+        config_path: the file to read; ``HOSO_CONFIG`` or the repository's ``config.yaml`` when
+            not given. A missing default file is fine (defaults apply); a missing file that was
+            asked for by name is an error.
+        **overrides: values that win over the file (used by tests).
+    """
+    explicit = config_path or (Path(os.environ["HOSO_CONFIG"]) if os.environ.get("HOSO_CONFIG")
+                               else None)
+    path = (explicit or DEFAULT_CONFIG).expanduser().resolve()
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"The configuration file {path} cannot be read ({exc}). "
+                              "Fix the file or choose another with --config.") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"The configuration file {path} must be a mapping of settings.")
+        data = dict(loaded or {})
+        data.setdefault("base_dir", path.parent)
+    elif explicit is not None:
+        raise ConfigError(f"The configuration file {path} does not exist. "
+                          "Check the path given with --config or HOSO_CONFIG.")
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"The configuration in {path} is not valid: {problems}.") from exc

@@ -1,0 +1,1 @@
+"""Vietnamese text handling: normalisation of OCR output (pure, no I/O)."""
