@@ -33,7 +33,7 @@ class WatchSettings(_Section):
     polling: bool = Field(False, description="poll instead of inotify (network shares)")
     poll_interval: float = Field(1.0, gt=0)
     rescan_seconds: float = Field(30.0, gt=0, description="full inbox rescan as a safety net")
-    quarantine: Path = Path("inbox/_failed")
+    quarantine: Path | None = Field(None, description="default: <inbox>/_failed")
 
 
 class OcrSettings(_Section):
@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         """Where files that could not be processed are put, with a note of why."""
+        if self.watch.quarantine is None:
+            return self.inbox_dir / "_failed"
         return self.path(self.watch.quarantine)
 
     @property

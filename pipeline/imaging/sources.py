@@ -70,7 +70,8 @@ def open_pdf(path: Path) -> pikepdf.Pdf:
         raise EncryptedPdf(f"The PDF {path.name} is protected by a password. Save an "
                            "unprotected copy and drop that into the inbox.") from exc
     except (pikepdf.PdfError, OSError, ValueError) as exc:
-        raise CorruptFile(f"The PDF {path.name} is damaged and cannot be read ({exc}). "
+        detail = str(exc).replace(f"{path}: ", "").replace(str(path), path.name)
+        raise CorruptFile(f"The PDF {path.name} is damaged and cannot be read ({detail}). "
                           "Scan the document again.") from exc
 
 

@@ -1,0 +1,58 @@
+# hoso: `make run` sets everything up and starts the service; `make test` sets up and tests.
+# Both are idempotent and quick once done. Run as root on Debian 12 (or with sudo available).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
+	fonts-liberation2 fonts-noto-core fonts-dejavu-core python3-venv ca-certificates
+# OCRmyPDF (the benchmark's reference) needs these too.
+TEST_PACKAGES := ghostscript qpdf unpaper pngquant
+
+.PHONY: setup system venv models db run test lint bench clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run    set up everything, then watch inbox/ (Ctrl-C stops; work resumes on restart)"
+	@echo "make test   set up everything, then run the tests"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  speed, memory and accuracy against OCRmyPDF"
+
+system:
+	@scripts/apt-install.sh $(RUN_PACKAGES)
+	@command -v npm >/dev/null || scripts/apt-install.sh npm
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+venv: system $(BIN)/.installed
+
+models: system
+	@scripts/fetch-models.sh ocr_models
+
+db: venv
+	@$(BIN)/hoso db upgrade
+
+setup: system venv models db
+	@mkdir -p inbox archive var
+
+run: setup
+	exec $(BIN)/hoso watch
+
+test: setup
+	@scripts/apt-install.sh $(TEST_PACKAGES)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/mypy pipeline
+
+bench: setup
+	@scripts/apt-install.sh $(TEST_PACKAGES)
+	$(BIN)/python -m benchmarks.speed $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""Durable file writes: temp file, fsync, rename, fsync of the folder. Nothing is overwritten."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import StorageError
+
+_CHUNK = 1 << 20
+_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file safely in the archive."""
+
+    path: Path
+    sha256: str
+    size: int
+    created: bool  # False when identical bytes were already stored there
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in chunks so large scans do not fill memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def safe_name(name: str, limit: int = 120) -> str:
+    """A file or folder name that is portable but keeps Vietnamese letters (NFC)."""
+    cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" ._") or "file"
+    return cleaned[:limit]
+
+
+def store_original(source: Path, originals_dir: Path, suffix: str) -> StoredFile:
+    """Copy ``source`` into ``originals_dir/<aa>/<sha256><suffix>`` without ever overwriting.
+
+    The hash is computed while copying, so the file is read once; the copy is then made durable
+    and renamed into place. If a file with that hash is already stored, the copy is dropped.
+    """
+    originals_dir.mkdir(parents=True, exist_ok=True)
+    tmp = originals_dir / f".incoming-{os.getpid()}-{os.urandom(4).hex()}"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with source.open("rb") as src, tmp.open("xb") as dst:
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        sha = digest.hexdigest()
+        final = originals_dir / sha[:2] / f"{sha}{suffix}"
+        final.parent.mkdir(exist_ok=True)
+        if final.exists():
+            tmp.unlink()
+            return StoredFile(final, sha, size, created=False)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return StoredFile(final, sha, size, created=True)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"The file {source.name} could not be copied into the archive "
+                           f"({exc.strerror or exc}). Check free space and permissions of "
+                           f"{originals_dir}.") from exc
+
+
+def place_file(source: Path, target: Path) -> StoredFile:
+    """Move a finished file to ``target`` durably; refuses to overwrite an existing file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise StorageError(f"The archive already holds {target}; hoso never overwrites archived "
+                           "files.")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        sha = sha256_of(tmp)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"The file {target.name} could not be written to the archive "
+                           f"({exc.strerror or exc}).") from exc
+    return StoredFile(target, sha, target.stat().st_size, created=True)
+
+
+def unique_path(folder: Path, name: str) -> Path:
+    """``folder/name``, or ``folder/name (2)`` and so on when that is taken."""
+    candidate = folder / name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem} ({n}){suffix}"
+        n += 1
+    return candidate

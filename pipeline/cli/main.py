@@ -1,0 +1,336 @@
+"""``hoso``: process scans, watch the inbox, and look at what became of each file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.chain import ChainOptions
+from pipeline.errors import HosoError
+from pipeline.jobs import queries
+from pipeline.parallel import Job, Outcome, Runner, discard_work
+from pipeline.records.database import Database
+from pipeline.settings import Settings, load_settings
+
+app = typer.Typer(help="hoso: Vietnamese case-file digitization (OCR, searchable PDF/A, records).",
+                  no_args_is_help=True, add_completion=False)
+documents_app = typer.Typer(help="Look at the documents taken from the inbox.",
+                            no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+
+
+@dataclass
+class Context:
+    """What every command shares: the settings (loaded once) and the database (opened lazily)."""
+
+    config: Path | None
+    _settings: Settings | None = None
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            s = self.settings
+            self._db = Database.open(s.resolved_database_url, s.programs.database_timeout)
+        return self._db
+
+
+def _ctx(ctx: typer.Context) -> Context:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Show hoso's errors as plain sentences and exit with the error's code."""
+    try:
+        yield
+    except HosoError as exc:
+        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        raise typer.Exit(exc.exit_code) from exc
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=err, show_path=False)])
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"hoso {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="configuration file "
+                                                "(default: HOSO_CONFIG or ./config.yaml)")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version")] = False,
+) -> None:
+    """Digitize Vietnamese civil-judgment enforcement case files."""
+    ctx.obj = Context(config)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def process_record(outcome: Outcome) -> dict[str, Any]:
+    """The JSON object ``hoso process --json`` prints for one input file.
+
+    Field extraction (type, numbers, parties...) is not part of the chain yet, so those fields
+    are empty; the shape is fixed now so scripts written against it keep working.
+    """
+    result = outcome.result
+    return {
+        "file": str(outcome.job.source),
+        "pages": [{"text": p.text, "confidence": p.confidence} for p in result.pages]
+        if result else [],
+        "doc_type": "", "number": "", "cited": [], "issuer": "", "date": "", "case_type": "",
+        "parties": [], "amounts": [],
+        "error": outcome.error,
+    }
+
+
+@contextmanager
+def _page_progress(enabled: bool, total_files: int) -> Iterator[
+        Callable[[Job, int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=False)
+    tasks: dict[str, Any] = {}
+
+    def on_page(job: Job, done: int, total: int) -> None:
+        if job.key not in tasks:
+            tasks[job.key] = progress.add_task(job.source.name[:40], total=total)
+        progress.update(tasks[job.key], completed=done, total=total)
+
+    with progress:
+        yield on_page
+
+
+@app.command()
+def process(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="scans: PDF, TIFF, JPEG or PNG",
+                                                exists=False)],
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
+                                             help="worker processes (default: CPU count)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="write <name>.pdf here")] = None,
+) -> None:
+    """Read files directly, without inbox or database (trying things out, benchmarks)."""
+    with _reported():
+        c = _ctx(ctx)
+        settings = c.settings
+        _setup_logging("WARNING")
+        options = ChainOptions.from_settings(settings)
+        from pipeline.ocr.tesseract import check_model
+        check_model(options.tessdata, options.languages)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        work_root = settings.work_root / f"process-{os.getpid()}"
+        job_list = [
+            Job(str(i), path.resolve(), work_root / f"{i:05d}",
+                (out_dir / f"{path.stem}.pdf") if out_dir else None)
+            for i, path in enumerate(files)
+        ]
+        failed = 0
+        show_progress = err.is_terminal and not as_json
+        with _page_progress(show_progress, len(job_list)) as on_page, Runner(
+                jobs or settings.worker_count, options, on_page=on_page) as runner:
+            pending: dict[str, Outcome] = {}
+            next_index = 0
+            for job in job_list:
+                if not job.source.is_file():
+                    pending[job.key] = Outcome(job, None, f"The file {job.source} does not "
+                                               "exist.", "NotFound")
+                else:
+                    runner.submit(job)
+            while next_index < len(job_list):
+                for outcome in runner.poll(timeout=1.0):
+                    pending[outcome.job.key] = outcome
+                while next_index < len(job_list) and str(next_index) in pending:
+                    outcome = pending.pop(str(next_index))
+                    failed += outcome.error is not None
+                    _report_processed(outcome, as_json)
+                    discard_work(outcome.job, settings.output.keep_work)
+                    next_index += 1
+        if failed:
+            raise typer.Exit(1)
+
+
+def _report_processed(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        _print_json(process_record(outcome))
+        return
+    name = outcome.job.source.name
+    if outcome.result is None:
+        out.print(f"[red]✗[/] {name}: {outcome.error}", highlight=False)
+        return
+    pages = outcome.result.pages
+    conf = sum(p.confidence for p in pages) / len(pages) if pages else 0.0
+    where = f" → {outcome.result.output}" if outcome.result.output else ""
+    out.print(f"[green]✓[/] {name}: {len(pages)} page(s), confidence {conf:.1f}{where}",
+              highlight=False)
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="process what is waiting, then exit")]
+    = False,
+) -> None:
+    """Watch the inbox and process every scan dropped into it (what `make run` starts)."""
+    with _reported():
+        c = _ctx(ctx)
+        settings = c.settings
+        _setup_logging(settings.log_level)
+        from pipeline.ocr.tesseract import check_model
+        from pipeline.workers.service import WatchService
+        check_model(settings.tessdata_dir, settings.ocr.languages)
+        stop = threading.Event()
+
+        def _stop(signum: int, _frame: object) -> None:
+            logging.getLogger("hoso").info("stopping (signal %d); work in progress resumes on "
+                                           "the next start", signum)
+            stop.set()
+
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+        logging.getLogger("hoso").info("hoso %s watching %s (database %s)", __version__,
+                                       settings.inbox_dir, settings.resolved_database_url)
+        WatchService(settings, c.db).run(stop, once=once)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Counts per state, batches, and the latest errors."""
+    with _reported():
+        data = queries.status(_ctx(ctx).db)
+        if as_json:
+            _print_json(data)
+            return
+        states = "  ".join(f"{k}: {v}" for k, v in data["states"].items())
+        out.print(f"[bold]{data['total']} document(s)[/]  {states}", highlight=False)
+        if data["batches"]:
+            table = Table("batch", "documents", "states")
+            for b in data["batches"]:
+                table.add_row(b["name"], str(b["documents"]),
+                              ", ".join(f"{k} {v}" for k, v in b["states"].items()))
+            out.print(table)
+        for e in data["recent_errors"]:
+            out.print(f"[red]✗[/] #{e['id']} {e['file']} ({e['batch']}): {e['error']}",
+                      highlight=False)
+
+
+@documents_app.command("list")
+def documents_list(
+    ctx: typer.Context,
+    state: Annotated[str | None, typer.Option(help="only this state")] = None,
+    batch: Annotated[str | None, typer.Option(help="only this batch")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """The documents taken from the inbox, newest first."""
+    with _reported():
+        c = _ctx(ctx)
+        docs = queries.list_documents(c.db, c.settings, state=state, batch=batch, limit=limit)
+        if as_json:
+            _print_json(docs)
+            return
+        table = Table("id", "file", "batch", "state", "pages", "conf", "sha256", "archived / error")
+        for d in docs:
+            table.add_row(str(d["id"]), d["file"], d["batch"], d["state"], str(d["pages"]),
+                          f"{d['confidence']:.1f}" if d["confidence"] is not None else "",
+                          d["sha256"][:12], d["archived_path"] or (d["error"] or ""))
+        out.print(table)
+
+
+@documents_app.command("show")
+def documents_show(
+    ctx: typer.Context,
+    document_id: Annotated[int, typer.Argument(help="document id")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """One document: where its files are, its state, and the text of each page."""
+    with _reported():
+        c = _ctx(ctx)
+        data = queries.show_document(c.db, c.settings, document_id)
+        if as_json:
+            _print_json(data)
+            return
+        for key, value in data.items():
+            if key != "page_details":
+                out.print(f"[bold]{key}[/]: {value if value is not None else ''}",
+                          highlight=False)
+        for page in data["page_details"]:
+            out.rule(f"page {page['index'] + 1} · {page['source']} · confidence "
+                     f"{page['confidence']:.1f}")
+            out.print(page["text"], highlight=False, markup=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create the database or migrate it to the latest schema (any command does this too)."""
+    with _reported():
+        c = _ctx(ctx)
+        c.db  # noqa: B018 - opening the database migrates it
+        out.print(f"database ready: {c.settings.resolved_database_url}", highlight=False)
+
+
+@app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Check that the programs and models hoso needs are installed, and show their versions."""
+    with _reported():
+        from pipeline.imaging import poppler
+        from pipeline.ocr import tesseract
+        settings = _ctx(ctx).settings
+        out.print(f"hoso {__version__}")
+        out.print(f"tesseract (library) {tesseract.version()}")
+        out.print(f"poppler {poppler.version()}")
+        tesseract.check_model(settings.tessdata_dir, settings.ocr.languages)
+        for model in sorted(settings.tessdata_dir.glob("*.traineddata")):
+            out.print(f"model {model.name} ({model.stat().st_size:,} bytes) in "
+                      f"{settings.tessdata_dir}")
+        out.print("[green]everything hoso needs is installed[/]")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

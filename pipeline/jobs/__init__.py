@@ -1,0 +1,1 @@
+"""The jobs layer: the processing chain plus persistence (records, archive) around it."""

@@ -1,0 +1,143 @@
+"""Take one stable file from the inbox: archive the original, record it, then remove it.
+
+Order matters and is the whole point: the original is copied durably into the archive first,
+the database row is committed second, and only then is the inbox file deleted. A crash at any
+moment leaves the file either still in the inbox or recorded with its original safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.archive.store import StoredFile, store_original, unique_path
+from pipeline.errors import InputFileError, StorageError
+from pipeline.ingest.filetypes import MediaType, sniff, suffix_for
+from pipeline.records.database import Database
+from pipeline.records.models import Batch, Document, State
+from pipeline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What happened to a file taken from the inbox."""
+
+    document_id: int
+    state: str
+    batch: str
+    message: str
+
+
+def batch_row(session: Session, name: str) -> Batch:
+    """The batch called ``name``, created when it is first used."""
+    batch = session.scalar(select(Batch).where(Batch.name == name))
+    if batch is None:
+        batch = Batch(name=name)
+        session.add(batch)
+        session.flush()
+    return batch
+
+
+def write_error_note(target: Path, original_name: str, reason: str, document_id: int | None,
+                     batch: str) -> Path:
+    """Write ``<name>.error.txt`` beside a quarantined file, in words a clerk can act on."""
+    note = target.with_name(target.name + ".error.txt")
+    when = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    ref = f", document {document_id}" if document_id is not None else ""
+    note.write_text(
+        f"hoso could not process \"{original_name}\" (batch {batch}{ref}) on {when}.\n\n"
+        f"Reason: {reason}\n\n"
+        "The original file is kept unchanged. Once the problem is fixed, drop the file into the "
+        "inbox again; it will be processed anew.\n",
+        encoding="utf-8",
+    )
+    return note
+
+
+def quarantine_file(source: Path, settings: Settings, batch: str, name: str, reason: str,
+                    document_id: int | None, *, move: bool) -> Path:
+    """Put a file that cannot be processed in the quarantine folder with a note of why."""
+    folder = settings.quarantine_dir
+    if not batch[:4].isdigit():  # keep the clerk's batch folder; day batches go to the top
+        folder = folder / batch
+    folder.mkdir(parents=True, exist_ok=True)
+    target = unique_path(folder, name)
+    try:
+        if move:
+            shutil.move(str(source), target)
+        else:
+            shutil.copyfile(source, target)
+        write_error_note(target, name, reason, document_id, batch)
+    except OSError as exc:
+        raise StorageError(f"The file {name} could not be put in quarantine at {folder} "
+                           f"({exc.strerror or exc}).") from exc
+    return target
+
+
+def take_file(db: Database, settings: Settings, path: Path, batch: str) -> IntakeResult:
+    """Archive, record and remove one inbox file; see the module note for the order."""
+    media_type: MediaType | None = None
+    refusal: str | None = None
+    try:
+        media_type = sniff(path)
+    except InputFileError as exc:
+        refusal = exc.message
+    suffix = suffix_for(media_type) if media_type else (path.suffix.lower()[:10] or ".bin")
+    stored = store_original(path, settings.originals_dir, suffix)
+    inbox_path = str(path.relative_to(settings.inbox_dir))
+    with db.session() as session:
+        doc, message = _record(session, settings, stored, path.name, inbox_path, batch,
+                               media_type, refusal)
+        result = IntakeResult(doc.id, doc.state, batch, message)
+    if refusal is not None:
+        quarantine_file(path, settings, batch, path.name, refusal, result.document_id, move=True)
+    else:
+        path.unlink(missing_ok=True)
+    log.info("%s: %s", inbox_path, message)
+    return result
+
+
+def _record(session: Session, settings: Settings, stored: StoredFile, name: str,
+            inbox_path: str, batch: str, media_type: MediaType | None,
+            refusal: str | None) -> tuple[Document, str]:
+    batch_obj = batch_row(session, batch)
+    relative = str(stored.path.relative_to(settings.archive_dir))
+    existing = session.scalar(
+        select(Document).where(Document.sha256 == stored.sha256,
+                               Document.duplicate_of_id.is_(None))
+    )
+    if existing is not None:
+        if existing.inbox_path == inbox_path and existing.batch_id == batch_obj.id and (
+                existing.state != State.FAILED.value):
+            return existing, "already taken before an interruption; the inbox copy is removed"
+        if existing.state == State.FAILED.value and refusal is None:
+            existing.state = State.RECEIVED.value
+            existing.error = None
+            return existing, f"dropped again after failing; document {existing.id} is retried"
+        duplicate = Document(
+            batch=batch_obj, original_name=name, inbox_path=inbox_path, sha256=stored.sha256,
+            size=stored.size, media_type=media_type.value if media_type else "",
+            original_path=relative, state=State.DUPLICATE.value, duplicate_of_id=existing.id,
+            error=f"Exact duplicate of document {existing.id} ({existing.original_name}); "
+                  "not processed again.",
+        )
+        session.add(duplicate)
+        session.flush()
+        return duplicate, f"duplicate of document {existing.id}, not processed again"
+    doc = Document(
+        batch=batch_obj, original_name=name, inbox_path=inbox_path, sha256=stored.sha256,
+        size=stored.size, media_type=media_type.value if media_type else "",
+        original_path=relative,
+        state=State.FAILED.value if refusal else State.RECEIVED.value, error=refusal,
+    )
+    session.add(doc)
+    session.flush()
+    return doc, "refused: " + refusal if refusal else "received"

@@ -1,0 +1,140 @@
+"""Processing received documents and recording what came of them.
+
+Reading pages happens outside any database transaction (it takes seconds to minutes); the
+searchable PDF is placed into the archive and the rows written in one short transaction at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from pipeline.archive.store import place_file, safe_name
+from pipeline.chain import DocumentResult
+from pipeline.errors import NotFound
+from pipeline.jobs.intake import quarantine_file
+from pipeline.records.database import Database
+from pipeline.records.models import Document, Page, State, utcnow
+from pipeline.settings import Settings
+from pipeline.parallel import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A document handed to a worker."""
+
+    document_id: int
+    original: Path
+    name: str
+    batch: str
+
+
+def recover_interrupted(db: Database) -> int:
+    """Put documents left half-processed by a crash back in the queue; returns how many."""
+    with db.session() as session:
+        result = session.execute(
+            update(Document).where(Document.state == State.PROCESSING.value)
+            .values(state=State.RECEIVED.value)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_waiting(db: Database) -> int:
+    """How many documents are received or processing."""
+    with db.session() as session:
+        return int(session.scalar(
+            select(func.count()).select_from(Document)
+            .where(Document.state.in_([State.RECEIVED.value, State.PROCESSING.value]))
+        ) or 0)
+
+
+def claim_received(db: Database, settings: Settings, limit: int) -> list[Claim]:
+    """Mark up to ``limit`` received documents as processing and return them, oldest first."""
+    if limit <= 0:
+        return []
+    claims: list[Claim] = []
+    with db.session() as session:
+        docs = session.scalars(
+            select(Document).where(Document.state == State.RECEIVED.value)
+            .order_by(Document.id).limit(limit)
+        ).all()
+        for doc in docs:
+            doc.state = State.PROCESSING.value
+            doc.attempts += 1
+            claims.append(Claim(doc.id, settings.archive_dir / doc.original_path,
+                                doc.original_name, doc.batch.name))
+    return claims
+
+
+def job_for(claim: Claim, settings: Settings) -> Job:
+    """The runner job that processes a claimed document into its work folder.
+
+    The job reads the archived original through a link named like the clerk's file, so every
+    message the chain writes names the file the clerk dropped, not its hash.
+    """
+    work = settings.work_root / f"doc-{claim.document_id}"
+    if work.exists():
+        shutil.rmtree(work, ignore_errors=True)  # left by an interrupted run
+    work.mkdir(parents=True)
+    source = work / "in" / safe_name(claim.name)
+    source.parent.mkdir()
+    source.symlink_to(claim.original)
+    return Job(str(claim.document_id), source, work, work / "searchable.pdf")
+
+
+def archive_name(settings: Settings, document_id: int, batch: str, name: str) -> Path:
+    """Where a document's searchable PDF is filed: ``documents/<batch>/<id>-<name>.pdf``."""
+    folder = settings.documents_dir.joinpath(*(safe_name(part) for part in batch.split("/")))
+    return folder / f"{document_id:06d}-{safe_name(Path(name).stem)}.pdf"
+
+
+def record_success(db: Database, settings: Settings, claim: Claim,
+                   result: DocumentResult) -> Path:
+    """File the searchable PDF and store the pages, in one transaction."""
+    assert result.output is not None
+    target = archive_name(settings, claim.document_id, claim.batch, claim.name)
+    placed = None
+    try:
+        with db.session() as session:
+            doc = session.get(Document, claim.document_id)
+            if doc is None:
+                raise NotFound(f"Document {claim.document_id} disappeared from the database.")
+            placed = place_file(result.output, target)
+            doc.pages = [Page(index=p.index, text=p.text, confidence=p.confidence,
+                              source=p.source, dpi=p.dpi) for p in result.pages]
+            confidences = [p.confidence for p in result.pages if p.source == "ocr"]
+            doc.page_count = len(result.pages)
+            doc.mean_confidence = (round(sum(confidences) / len(confidences), 2)
+                                   if confidences else None)
+            doc.media_type = result.media_type.value
+            doc.output_path = str(target.relative_to(settings.archive_dir))
+            doc.output_sha256 = placed.sha256
+            doc.state = State.READY.value
+            doc.error = None
+            doc.processed_at = utcnow()
+    except BaseException:
+        if placed is not None:
+            target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def record_failure(db: Database, settings: Settings, claim: Claim, reason: str) -> None:
+    """Mark the document failed and put a copy of its original in quarantine with the reason."""
+    with db.session() as session:
+        doc = session.get(Document, claim.document_id)
+        if doc is None:
+            return
+        doc.state = State.FAILED.value
+        doc.error = reason
+    try:
+        quarantine_file(claim.original, settings, claim.batch, claim.name, reason,
+                        claim.document_id, move=False)
+    except Exception as exc:  # noqa: BLE001 - the failure is recorded; quarantine is a courtesy
+        log.error("could not quarantine document %s: %s", claim.document_id, exc)

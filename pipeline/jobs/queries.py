@@ -1,0 +1,102 @@
+"""Read-only views of the records, as plain dicts for the CLI's tables and JSON (and the web)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from pipeline.errors import NotFound
+from pipeline.records.database import Database
+from pipeline.records.models import Batch, Document, State
+from pipeline.settings import Settings
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
+    """The fields every listing shows for a document."""
+    return {
+        "id": doc.id,
+        "file": doc.original_name,
+        "sha256": doc.sha256,
+        "batch": doc.batch.name,
+        "state": doc.state,
+        "pages": doc.page_count,
+        "confidence": doc.mean_confidence,
+        "doc_type": doc.doc_type,
+        "number": doc.number,
+        "archived_path": str(settings.archive_dir / doc.output_path) if doc.output_path else None,
+        "original_path": str(settings.archive_dir / doc.original_path) if doc.original_path
+        else None,
+        "duplicate_of": doc.duplicate_of_id,
+        "error": doc.error,
+        "created_at": _iso(doc.created_at),
+        "processed_at": _iso(doc.processed_at),
+    }
+
+
+def list_documents(db: Database, settings: Settings, *, state: str | None = None,
+                   batch: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Documents, newest first, optionally filtered by state and batch."""
+    with db.session() as session:
+        query = select(Document).options(selectinload(Document.batch)).order_by(
+            Document.id.desc()).limit(limit)
+        if state:
+            query = query.where(Document.state == state)
+        if batch:
+            query = query.join(Batch).where(Batch.name == batch)
+        return [document_summary(doc, settings) for doc in session.scalars(query)]
+
+
+def show_document(db: Database, settings: Settings, document_id: int) -> dict[str, Any]:
+    """One document with its pages' text and confidence."""
+    with db.session() as session:
+        doc = session.get(Document, document_id)
+        if doc is None:
+            raise NotFound(f"There is no document {document_id}. "
+                           "`hoso documents list` shows the documents there are.")
+        data = document_summary(doc, settings)
+        data["size"] = doc.size
+        data["media_type"] = doc.media_type
+        data["attempts"] = doc.attempts
+        data["inbox_path"] = doc.inbox_path
+        data["output_sha256"] = doc.output_sha256
+        data["page_details"] = [
+            {"index": p.index, "text": p.text, "confidence": p.confidence, "source": p.source,
+             "dpi": p.dpi} for p in doc.pages
+        ]
+        return data
+
+
+def status(db: Database, *, errors: int = 10) -> dict[str, Any]:
+    """Counts per state, per batch, and the latest errors."""
+    with db.session() as session:
+        counts = {state.value: 0 for state in State}
+        for state, count in session.execute(
+                select(Document.state, func.count()).group_by(Document.state)):
+            counts[state] = count
+        batches: dict[str, dict[str, Any]] = {}
+        for name, state, count in session.execute(
+                select(Batch.name, Document.state, func.count()).join(Document)
+                .group_by(Batch.name, Document.state).order_by(Batch.name)):
+            entry = batches.setdefault(name, {"name": name, "documents": 0, "states": {}})
+            entry["documents"] += count
+            entry["states"][state] = count
+        failed = session.scalars(
+            select(Document).options(selectinload(Document.batch))
+            .where(Document.state == State.FAILED.value)
+            .order_by(Document.updated_at.desc()).limit(errors)
+        ).all()
+        return {
+            "states": counts,
+            "total": sum(counts.values()),
+            "batches": list(batches.values()),
+            "recent_errors": [
+                {"id": d.id, "file": d.original_name, "batch": d.batch.name, "error": d.error,
+                 "at": _iso(d.updated_at)} for d in failed
+            ],
+        }

@@ -1,0 +1,199 @@
+"""Spread documents over worker processes page by page.
+
+Each document goes plan → pages → assemble; every step is a task in one process pool, so two
+workers are busy whether the input is one 200-page PDF or two hundred one-page scans. Only small
+results travel back (words and boxes, never page images), which keeps memory flat however long the
+document is. The runner knows nothing of the database: callers decide what to do with outcomes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import shutil
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from pipeline import chain
+from pipeline.errors import HosoError
+from pipeline.imaging.sources import DocumentPlan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to process: a key chosen by the caller, the file, its work folder, output."""
+
+    key: str
+    source: Path
+    work_dir: Path
+    out: Path | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a job: a result, or a plain error message and its exception class name."""
+
+    job: Job
+    result: chain.DocumentResult | None
+    error: str | None = None
+    error_type: str | None = None
+
+
+@dataclass
+class _Progress:
+    job: Job
+    plan: DocumentPlan | None = None
+    pages: dict[int, chain.PageResult] = field(default_factory=dict)
+    failed: bool = False
+
+
+ProgressCallback = Callable[[Job, int, int], None]
+
+
+def _safe(step: Callable[..., object], *args: object) -> object:
+    """Run a step in a worker so that any failure comes back as a HosoError, never a crash."""
+    try:
+        return step(*args)
+    except HosoError:
+        raise
+    except Exception as exc:
+        log.error("unexpected failure in %s: %s", getattr(step, "__name__", step),
+                  traceback.format_exc())
+        raise HosoError(f"An unexpected error stopped the processing ({type(exc).__name__}: "
+                        f"{exc}). Keep the file and report it to the administrator.") from exc
+
+
+def discard_work(job: Job, keep: bool) -> None:
+    """Remove a finished job's work folder, unless asked to keep it for debugging.
+
+    The caller does this once it has used the outcome, since the output PDF lives there.
+    """
+    if not keep:
+        shutil.rmtree(job.work_dir, ignore_errors=True)
+
+
+class Runner:
+    """A process pool that processes documents; use as a context manager."""
+
+    def __init__(self, jobs: int, options: chain.ChainOptions, *,
+                 on_page: ProgressCallback | None = None) -> None:
+        self.jobs = max(1, jobs)
+        self.options = options
+        self.on_page = on_page
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: dict[Future[object], tuple[_Progress, str, int]] = {}
+        self._open: dict[str, _Progress] = {}
+
+    def __enter__(self) -> Runner:
+        # One Tesseract thread per worker: the pool is the parallelism.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    @property
+    def busy(self) -> int:
+        """How many documents are submitted and not yet finished."""
+        return len(self._open)
+
+    def submit(self, job: Job) -> None:
+        """Start processing ``job``; its outcome comes out of :meth:`poll`."""
+        if job.key in self._open:
+            raise ValueError(f"job {job.key} is already running")
+        progress = _Progress(job)
+        self._open[job.key] = progress
+        self._start(progress, "plan", 0, chain.plan, job.source, job.work_dir, self.options)
+
+    def _start(self, progress: _Progress, step: str, index: int,
+               fn: Callable[..., object], *args: object) -> None:
+        assert self._pool is not None, "Runner must be used as a context manager"
+        future = self._pool.submit(_safe, fn, *args)
+        self._futures[future] = (progress, step, index)
+
+    def poll(self, timeout: float | None = None) -> list[Outcome]:
+        """Advance finished steps; return the documents that completed (or failed) meanwhile."""
+        if not self._futures:
+            return []
+        done, _ = wait(list(self._futures), timeout=timeout, return_when=FIRST_COMPLETED)
+        outcomes: list[Outcome] = []
+        for future in done:
+            progress, step, index = self._futures.pop(future)
+            if progress.failed:
+                continue
+            try:
+                value = future.result()
+            except Exception as exc:  # noqa: BLE001 - reported as the document's outcome
+                outcomes.append(self._fail(progress, exc))
+                continue
+            outcome = self._advance(progress, step, index, value)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _advance(self, progress: _Progress, step: str, index: int,
+                 value: object) -> Outcome | None:
+        job = progress.job
+        if step == "plan":
+            assert isinstance(value, DocumentPlan)
+            progress.plan = value
+            for page in range(value.page_count):
+                self._start(progress, "page", page, chain.read_page, value, page, self.options)
+            return None
+        if step == "page":
+            assert isinstance(value, chain.PageResult) and progress.plan is not None
+            progress.pages[index] = value
+            if self.on_page is not None:
+                self.on_page(job, len(progress.pages), progress.plan.page_count)
+            if len(progress.pages) < progress.plan.page_count:
+                return None
+            pages = [progress.pages[i] for i in range(progress.plan.page_count)]
+            if job.out is None:
+                return self._finish(progress, None)
+            self._start(progress, "assemble", 0, chain.assemble, progress.plan, pages, job.out,
+                        self.options)
+            return None
+        assert isinstance(value, Path)
+        return self._finish(progress, value)
+
+    def _finish(self, progress: _Progress, output: Path | None) -> Outcome:
+        assert progress.plan is not None
+        pages = tuple(progress.pages[i] for i in range(progress.plan.page_count))
+        result = chain.DocumentResult(progress.job.source, progress.plan.media_type, pages, output)
+        self._close(progress)
+        return Outcome(progress.job, result)
+
+    def _fail(self, progress: _Progress, exc: BaseException) -> Outcome:
+        progress.failed = True
+        for future, (other, _, _) in list(self._futures.items()):
+            if other is progress:
+                future.cancel()
+                del self._futures[future]
+        self._close(progress)
+        message = str(exc) if isinstance(exc, HosoError) else (
+            f"An unexpected error stopped the processing ({type(exc).__name__}: {exc}).")
+        return Outcome(progress.job, None, message, type(exc).__name__)
+
+    def _close(self, progress: _Progress) -> None:
+        self._open.pop(progress.job.key, None)
+
+    def run_all(self, jobs: list[Job]) -> list[Outcome]:
+        """Process ``jobs`` and return their outcomes in the order given."""
+        for job in jobs:
+            self.submit(job)
+        finished: dict[str, Outcome] = {}
+        while self._open:
+            for outcome in self.poll(timeout=1.0):
+                finished[outcome.job.key] = outcome
+        return [finished[job.key] for job in jobs]

@@ -1,0 +1,1 @@
+"""The database: documents, pages, batches, and the migrations that create them."""

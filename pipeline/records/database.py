@@ -1,0 +1,107 @@
+"""Opening the database: engine with time limits, SQLite in WAL mode, migrations on first use."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.errors import DatabaseError
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("pipeline.records").joinpath("migrations"))
+    )
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False)
+                           .replace("%", "%%"))
+    return config
+
+
+def make_engine(url: str, timeout: float) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": timeout}
+    else:
+        kwargs["connect_args"] = {
+            "connect_timeout": max(1, round(timeout)),
+            "options": f"-c statement_timeout={round(timeout * 1000)}",
+        }
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed "original is safe" must survive a power cut, because the inbox
+            # file is deleted right after that commit.
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={round(timeout * 1000)}")
+            cursor.close()
+    return engine
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema to the latest revision; returns the revision now in force."""
+    config = _alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current != head:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"The database at {engine.url.render_as_string()} cannot be "
+                            f"opened or migrated ({exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}). "
+                            "Check database_url in config.yaml and that the server runs.") from exc
+    return head
+
+
+class Database:
+    """The engine and session factory of one configured database, migrated when opened."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, timeout: float) -> Database:
+        """Connect and migrate; any failure is a DatabaseError with a plain message."""
+        engine = make_engine(url, timeout)
+        migrate(engine)
+        return cls(engine)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"A database operation failed ({exc.__class__.__name__}). "
+                                "Check that the database is reachable and try again.") from exc
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()

@@ -1,0 +1,113 @@
+"""Tables for batches, documents and their pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class State(StrEnum):
+    """Where a document is in the pipeline.
+
+    received: the original is safe in the archive, processing has not started;
+    processing: a worker is reading it (resumed after a crash);
+    ready: the searchable PDF is archived and the document awaits review;
+    failed: it could not be processed, the reason is in ``error``;
+    duplicate: the same bytes were taken before, see ``duplicate_of_id``.
+    """
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    READY = "ready"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of hoso's tables."""
+
+
+class Batch(Base):
+    """A clerk's drop: one inbox subfolder, or the files of one day at the inbox's top level."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    documents: Mapped[list[Document]] = relationship(back_populates="batch")
+
+
+class Document(Base):
+    """One file taken from the inbox and what became of it."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        # One processed document per distinct file; duplicates point at it.
+        Index("uq_documents_sha256_primary", "sha256", unique=True,
+              sqlite_where=text("duplicate_of_id IS NULL"),
+              postgresql_where=text("duplicate_of_id IS NULL")),
+        Index("ix_documents_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    original_name: Mapped[str] = mapped_column(String(1024))
+    inbox_path: Mapped[str] = mapped_column(String(2048), default="")
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    media_type: Mapped[str] = mapped_column(String(64), default="")
+    original_path: Mapped[str] = mapped_column(String(2048), default="")
+    state: Mapped[str] = mapped_column(String(32), default=State.RECEIVED.value)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    mean_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    doc_type: Mapped[str] = mapped_column(String(64), default="")
+    number: Mapped[str] = mapped_column(String(128), default="")
+    output_path: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    output_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    batch: Mapped[Batch] = relationship(back_populates="documents")
+    pages: Mapped[list[Page]] = relationship(back_populates="document", order_by="Page.index",
+                                             cascade="all, delete-orphan")
+
+
+class Page(Base):
+    """The text of one page and how sure the OCR was of it."""
+
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "index", name="uq_pages_document_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    source: Mapped[str] = mapped_column(String(16), default="ocr")
+    dpi: Mapped[float] = mapped_column(Float, default=0.0)
+
+    document: Mapped[Document] = relationship(back_populates="pages")

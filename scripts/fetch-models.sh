@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Put the OCR models hoso uses into ocr_models/ (a tessdata folder).
+#
+# vie: Tesseract's "best" Vietnamese model in integer form, from the npm registry package
+# @tesseract.js-data/vie, checked against a pinned SHA-256. It reads Vietnamese court pages with
+# fewer errors than Debian's "fast" model. When the registry cannot be reached, Debian's model is
+# used with a warning, and the next run tries the registry again.
+# osd: orientation and script detection, from Debian's tesseract-ocr-osd.
+set -euo pipefail
+dest=${1:-ocr_models}
+pkg="@tesseract.js-data/vie@1.0.0"
+member="package/4.0.0_best_int/vie.traineddata.gz"
+sha_gz="2284f610f262a1b19ec8df9f196b9ff6ce38ddb4a66329e998941df4b8961c8d"
+debian=/usr/share/tesseract-ocr/5/tessdata
+mkdir -p "$dest"
+
+if [ ! -s "$dest/osd.traineddata" ]; then
+  cp "$debian/osd.traineddata" "$dest/osd.traineddata"
+fi
+if [ -s "$dest/vie.traineddata" ] && [ "$(cat "$dest/.vie-source" 2>/dev/null)" = "npm:$sha_gz" ]; then
+  exit 0
+fi
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+if command -v npm >/dev/null \
+   && (cd "$tmp" && timeout 180 npm pack --silent "$pkg" >/dev/null 2>"$tmp/npm.err") \
+   && tar -xzf "$tmp"/*.tgz -C "$tmp" "$member" \
+   && echo "$sha_gz  $tmp/$member" | sha256sum -c --quiet -; then
+  gunzip -c "$tmp/$member" > "$dest/.vie.traineddata.tmp"
+  mv "$dest/.vie.traineddata.tmp" "$dest/vie.traineddata"
+  echo "npm:$sha_gz" > "$dest/.vie-source"
+  echo "OCR model: vie best_int from $pkg (sha256 of the .gz checked)"
+else
+  echo "WARNING: the best_int Vietnamese model could not be fetched from the npm registry" \
+       "($(tail -n1 "$tmp/npm.err" 2>/dev/null || echo 'npm unavailable or checksum mismatch'))." \
+       "Using Debian's fast model instead; run 'make models' again later." >&2
+  cp "$debian/vie.traineddata" "$dest/vie.traineddata"
+  echo "debian" > "$dest/.vie-source"
+fi
