@@ -2,6 +2,8 @@
 
 Words are drawn in text render mode 3 (invisible) with a glyphless font whose every glyph is
 half an em wide; each word is stretched with Tz to its box, so selection lines up with the print.
+Each line sits on one horizontal baseline (see content_stream), because extraction tools group
+words into lines by baseline.
 Characters are written as their Unicode code points (Identity-H) and a ToUnicode map returns them,
 which makes ``pdftotext`` give back the NFC text exactly.
 """
@@ -80,8 +82,9 @@ def _hex(text: str) -> str:
     return "".join(f"{ord(ch):04X}" if ord(ch) <= 0xFFFF else "FFFD" for ch in text)
 
 
-def _num(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+def _num(value: float, digits: int = 2) -> str:
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
@@ -91,19 +94,19 @@ def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
     ops: list[str] = ["q", " ".join(_num(v) for v in frame_matrix(frame)) + " cm", "BT", "3 Tr"]
     for line in ocr.lines:
         left, top, right, bottom = line.box
-        size = max(1.0, (bottom - top) * sy * 0.85)
-        span = max(1, right - left)
+        # One horizontal baseline per line, at the line's middle: text extraction (pdftotext,
+        # search indexers) groups words into lines by baseline, and a sloped or rotated line of a
+        # skewed scan would be torn apart or interleaved with its neighbours.
+        drift = abs(line.baseline[1] - line.baseline[0])
+        base_y = disp_h - (line.baseline[0] + line.baseline[1]) / 2 * sy
+        size = max(1.0, ((bottom - top) - drift) * sy * 0.85)
         ops.append(f"{FONT_NAME} {_num(size)} Tf")
         for word in line.words:
             w_left, _, w_right, _ = word.box
-            # The baseline at the word's left edge, interpolated along the line's baseline.
-            t = (w_left - left) / span
-            base_y = line.baseline[0] + t * (line.baseline[1] - line.baseline[0])
-            x = w_left * sx
-            y = disp_h - base_y * sy
             natural = len(word.text) * _GLYPH_WIDTH * size
             scale = max(1.0, (w_right - w_left) * sx / natural * 100)
-            ops.append(f"{_num(scale)} Tz 1 0 0 1 {_num(x)} {_num(y)} Tm <{_hex(word.text)}> Tj")
+            ops.append(f"{_num(scale)} Tz 1 0 0 1 {_num(w_left * sx)} {_num(base_y)} Tm "
+                       f"<{_hex(word.text)}> Tj")
     ops += ["ET", "Q"]
     return ("\n".join(ops) + "\n").encode("ascii")
 
