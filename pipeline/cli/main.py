@@ -74,7 +74,7 @@ def _reported() -> Iterator[None]:
     try:
         yield
     except HosoError as exc:
-        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]Error:[/] {exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from exc
 
 
@@ -199,7 +199,7 @@ def _report_processed(outcome: Outcome, as_json: bool) -> None:
         return
     name = outcome.job.source.name
     if outcome.result is None:
-        out.print(f"[red]✗[/] {name}: {outcome.error}", highlight=False)
+        out.print(f"[red]✗[/] {name}: {outcome.error}", highlight=False, soft_wrap=True)
         return
     pages = outcome.result.pages
     conf = sum(p.confidence for p in pages) / len(pages) if pages else 0.0

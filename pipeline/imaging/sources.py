@@ -199,7 +199,8 @@ def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster 
     Returns None (and the caller renders the page) for anything else: vector content, several
     images, a rotated or partial placement, a mask, or an encoding Pillow cannot decode.
     """
-    names = list(page.images.keys())
+    images = page.get_images(recursive=False)
+    names = list(images.keys())
     if len(names) != 1:
         return None
     ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
@@ -234,7 +235,7 @@ def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster 
     covered = (min(e + a, x1) - max(e, x0)) * (min(f + d, y1) - max(f, y0))
     if covered < 0.9 * (x1 - x0) * (y1 - y0):
         return None
-    xobj = page.images[names[0]]
+    xobj = images[names[0]]
     if xobj.get("/ImageMask", False) or "/SMask" in xobj:
         return None
     try:

@@ -148,7 +148,11 @@ def _collect_lines(api: tesserocr.PyTessBaseAPI) -> list[TextLine]:
             close_line()
             line_box = item.BoundingBox(RIL.TEXTLINE)
             baseline = _baseline_at_edges(item, line_box)
-        text = normalize_ocr_text(item.GetUTF8Text(RIL.WORD) or "").strip()
+        try:
+            raw = item.GetUTF8Text(RIL.WORD)
+        except RuntimeError:  # tesserocr's way of saying the word is empty
+            continue
+        text = normalize_ocr_text(raw or "").strip()
         box = item.BoundingBox(RIL.WORD)
         if not text or box is None:
             continue

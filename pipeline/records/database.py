@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,9 +38,11 @@ def make_engine(url: str, timeout: float) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": timeout}
     else:
+        extra = make_url(url).query.get("options", "")
+        extra = extra if isinstance(extra, str) else " ".join(extra)
         kwargs["connect_args"] = {
             "connect_timeout": max(1, round(timeout)),
-            "options": f"-c statement_timeout={round(timeout * 1000)}",
+            "options": f"-c statement_timeout={round(timeout * 1000)} {extra}".strip(),
         }
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):

@@ -92,6 +92,7 @@ class Document(Base):
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     batch: Mapped[Batch] = relationship(back_populates="documents")
+    duplicate_of: Mapped[Document | None] = relationship(remote_side=[id])
     pages: Mapped[list[Page]] = relationship(back_populates="document", order_by="Page.index",
                                              cascade="all, delete-orphan")
 
