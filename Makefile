@@ -42,12 +42,13 @@ setup: system venv models db
 run: setup
 	exec $(BIN)/hoso watch
 
-test: setup
+test: setup lint
 	@scripts/apt-install.sh $(TEST_PACKAGES)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff format --check pipeline tests benchmarks
 	$(BIN)/mypy pipeline
 
 bench: setup

@@ -14,8 +14,14 @@ from tests.synthetic import degrade, make_document, render_page
 
 # How each benchmark document is scanned, and the format the scanner stores it in.
 KINDS: list[tuple[str, str]] = [
-    ("clean", "png"), ("office_copy", "jpeg"), ("noise", "jpeg"), ("skew", "jpeg"),
-    ("bilevel", "g4"), ("low_dpi", "jpeg"), ("blur", "jpeg"), ("jpeg", "jpeg"),
+    ("clean", "png"),
+    ("office_copy", "jpeg"),
+    ("noise", "jpeg"),
+    ("skew", "jpeg"),
+    ("bilevel", "g4"),
+    ("low_dpi", "jpeg"),
+    ("blur", "jpeg"),
+    ("jpeg", "jpeg"),
 ]
 
 

@@ -7,6 +7,7 @@ Prints pages/minute, character error rate and peak memory of each. Run with ``ma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -64,10 +65,8 @@ class PeakMemory:
         while not self._stop.is_set():
             total = 0
             for child in me.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(0.05)
 
@@ -81,8 +80,9 @@ class PeakMemory:
 
 
 def pdf_pages_text(pdf: Path) -> list[str]:
-    proc = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          check=False, timeout=120)
+    proc = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=False, timeout=120
+    )
     pages = proc.stdout.decode("utf-8", "replace").split("\f")
     return pages[:-1] if pages and pages[-1] == "" else pages
 
@@ -105,8 +105,16 @@ def score(run: Run, files: Sequence[CorpusFile], out_dir: Path) -> None:
 
 def run_hoso(files: Sequence[CorpusFile], out_dir: Path, jobs: int, work: Path) -> Run:
     env = {**os.environ, "HOSO_WORK_DIR": str(work)}
-    cmd = [str(VENV_BIN / "hoso"), "process", "--jobs", str(jobs), "--json", "--out",
-           str(out_dir), *[str(f.path) for f in files]]
+    cmd = [
+        str(VENV_BIN / "hoso"),
+        "process",
+        "--jobs",
+        str(jobs),
+        "--json",
+        "--out",
+        str(out_dir),
+        *[str(f.path) for f in files],
+    ]
     with PeakMemory() as mem:
         started = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
@@ -122,9 +130,20 @@ def run_ocrmypdf(files: Sequence[CorpusFile], out_dir: Path, parallel: int) -> R
     env = {k: v for k, v in os.environ.items() if k != "TESSDATA_PREFIX"}
 
     def one(item: CorpusFile) -> int:
-        cmd = [str(VENV_BIN / "ocrmypdf"), "-l", "vie", "--rotate-pages", "--deskew",
-               "--output-type", "pdf", "--jobs", "1", "--quiet", str(item.path),
-               str(out_dir / f"{item.path.stem}.pdf")]
+        cmd = [
+            str(VENV_BIN / "ocrmypdf"),
+            "-l",
+            "vie",
+            "--rotate-pages",
+            "--deskew",
+            "--output-type",
+            "pdf",
+            "--jobs",
+            "1",
+            "--quiet",
+            str(item.path),
+            str(out_dir / f"{item.path.stem}.pdf"),
+        ]
         return subprocess.run(cmd, capture_output=True, env=env, check=False).returncode
 
     with PeakMemory() as mem:
@@ -136,11 +155,15 @@ def run_ocrmypdf(files: Sequence[CorpusFile], out_dir: Path, parallel: int) -> R
 
 
 def print_table(runs: Sequence[Run]) -> None:
-    print(f"{'tool':<10} {'pages':>5} {'seconds':>8} {'pages/min':>9} {'CER':>7} "
-          f"{'peak MB':>8} {'failed':>6}")
+    print(
+        f"{'tool':<10} {'pages':>5} {'seconds':>8} {'pages/min':>9} {'CER':>7} "
+        f"{'peak MB':>8} {'failed':>6}"
+    )
     for r in runs:
-        print(f"{r.name:<10} {r.pages:>5} {r.seconds:>8.1f} {r.pages_per_minute:>9.1f} "
-              f"{r.cer:>7.2%} {r.peak_mb:>8.0f} {r.failures:>6}")
+        print(
+            f"{r.name:<10} {r.pages:>5} {r.seconds:>8.1f} {r.pages_per_minute:>9.1f} "
+            f"{r.cer:>7.2%} {r.peak_mb:>8.0f} {r.failures:>6}"
+        )
     kinds = sorted({k for r in runs for k in (r.per_kind or {})})
     if kinds:
         print("\nCER by kind of scan: " + "  ".join(f"{r.name}" for r in runs))
@@ -157,16 +180,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--documents", type=int, default=16, help="generated PDFs")
     parser.add_argument("--pages", type=int, default=2, help="pages per PDF")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--memory-pages", type=int, default=200,
-                        help="pages of the long PDF for the memory run (0 to skip)")
+    parser.add_argument(
+        "--memory-pages",
+        type=int,
+        default=200,
+        help="pages of the long PDF for the memory run (0 to skip)",
+    )
     parser.add_argument("--corpus", type=Path, default=ROOT / "var" / "bench" / "corpus")
     parser.add_argument("--skip-ocrmypdf", action="store_true")
     args = parser.parse_args(argv)
 
     files = build(args.corpus, args.documents, args.pages)
-    print(f"corpus: {len(files)} PDFs, {sum(len(f.truths) for f in files)} pages "
-          f"({', '.join(sorted({f.kind for f in files}))}); jobs={args.jobs}; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"corpus: {len(files)} PDFs, {sum(len(f.truths) for f in files)} pages "
+        f"({', '.join(sorted({f.kind for f in files}))}); jobs={args.jobs}; "
+        f"{os.cpu_count()} CPUs"
+    )
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -182,21 +211,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs.append(ocrm)
         print_table(runs)
         if args.memory_pages:
-            long_pdf = build_long(args.corpus.parent / f"long-{args.memory_pages}.pdf",
-                                  args.memory_pages)
+            long_pdf = build_long(
+                args.corpus.parent / f"long-{args.memory_pages}.pdf", args.memory_pages
+            )
             long_out = base / "long"
             long_out.mkdir()
-            cmd = [str(VENV_BIN / "hoso"), "process", "--jobs", str(args.jobs), "--out",
-                   str(long_out), str(long_pdf)]
+            cmd = [
+                str(VENV_BIN / "hoso"),
+                "process",
+                "--jobs",
+                str(args.jobs),
+                "--out",
+                str(long_out),
+                str(long_pdf),
+            ]
             env = {**os.environ, "HOSO_WORK_DIR": str(base / "work-long")}
             with PeakMemory() as mem:
                 started = time.perf_counter()
                 proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
                 seconds = time.perf_counter() - started
             status = "ok" if proc.returncode == 0 else f"FAILED ({proc.returncode})"
-            print(f"\nmemory: {args.memory_pages}-page scanned PDF, hoso --jobs {args.jobs}: "
-                  f"peak {mem.peak / 2**20:.0f} MB for the whole command, {seconds:.0f} s "
-                  f"({args.memory_pages / seconds * 60:.1f} pages/min), {status}")
+            print(
+                f"\nmemory: {args.memory_pages}-page scanned PDF, hoso --jobs {args.jobs}: "
+                f"peak {mem.peak / 2**20:.0f} MB for the whole command, {seconds:.0f} s "
+                f"({args.memory_pages / seconds * 60:.1f} pages/min), {status}"
+            )
     return 0
 
 

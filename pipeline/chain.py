@@ -44,12 +44,17 @@ class ChainOptions:
         """Take the chain's options from the loaded settings."""
         ocr = settings.ocr
         return cls(
-            tessdata=settings.tessdata_dir, languages=ocr.languages,
-            page_timeout=ocr.page_timeout, render_dpi=ocr.render_dpi,
-            default_image_dpi=ocr.default_image_dpi, min_native_dpi=ocr.min_native_dpi,
-            max_native_dpi=ocr.max_native_dpi, text_layer_min_chars=ocr.text_layer_min_chars,
+            tessdata=settings.tessdata_dir,
+            languages=ocr.languages,
+            page_timeout=ocr.page_timeout,
+            render_dpi=ocr.render_dpi,
+            default_image_dpi=ocr.default_image_dpi,
+            min_native_dpi=ocr.min_native_dpi,
+            max_native_dpi=ocr.max_native_dpi,
+            text_layer_min_chars=ocr.text_layer_min_chars,
             redo_text_pages=ocr.redo_text_pages,
-            poppler_timeout=settings.programs.poppler_timeout, pdfa=settings.output.pdfa,
+            poppler_timeout=settings.programs.poppler_timeout,
+            pdfa=settings.output.pdfa,
         )
 
 
@@ -87,8 +92,12 @@ def plan(source: Path, work_dir: Path, options: ChainOptions) -> DocumentPlan:
     work_dir.mkdir(parents=True, exist_ok=True)
     media_type = sniff(source)
     return plan_document(
-        source, media_type, work_dir, default_dpi=options.default_image_dpi,
-        text_min_chars=options.text_layer_min_chars, redo_text=options.redo_text_pages,
+        source,
+        media_type,
+        work_dir,
+        default_dpi=options.default_image_dpi,
+        text_min_chars=options.text_layer_min_chars,
+        redo_text=options.redo_text_pages,
         poppler_timeout=options.poppler_timeout,
     )
 
@@ -98,21 +107,38 @@ def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResul
     started = time.perf_counter()
     if index in doc.text_pages:
         text = normalize_ocr_text(doc.text_pages[index])
-        return PageResult(index, text, 100.0, "text_layer", None, None, 0.0,
-                          time.perf_counter() - started)
+        return PageResult(
+            index, text, 100.0, "text_layer", None, None, 0.0, time.perf_counter() - started
+        )
     raster = load_page(
-        doc, index, render_dpi=options.render_dpi, default_dpi=options.default_image_dpi,
-        min_native_dpi=options.min_native_dpi, max_native_dpi=options.max_native_dpi,
+        doc,
+        index,
+        render_dpi=options.render_dpi,
+        default_dpi=options.default_image_dpi,
+        min_native_dpi=options.min_native_dpi,
+        max_native_dpi=options.max_native_dpi,
         poppler_timeout=options.poppler_timeout,
     )
-    page = tesseract.recognize(raster.image, raster.dpi, tessdata=options.tessdata,
-                               languages=options.languages, timeout=options.page_timeout)
-    return PageResult(index, page.text, round(page.mean_confidence, 2), "ocr", page,
-                      raster.frame, raster.dpi, time.perf_counter() - started)
+    page = tesseract.recognize(
+        raster.image,
+        raster.dpi,
+        tessdata=options.tessdata,
+        languages=options.languages,
+        timeout=options.page_timeout,
+    )
+    return PageResult(
+        index,
+        page.text,
+        round(page.mean_confidence, 2),
+        "ocr",
+        page,
+        raster.frame,
+        raster.dpi,
+        time.perf_counter() - started,
+    )
 
 
-def assemble(doc: DocumentPlan, pages: list[PageResult], out: Path,
-             options: ChainOptions) -> Path:
+def assemble(doc: DocumentPlan, pages: list[PageResult], out: Path, options: ChainOptions) -> Path:
     """Write the searchable PDF: the base pages with invisible text layers (the last step).
 
     The file is written next to ``out`` under a temporary name and renamed, so a reader never
@@ -130,14 +156,19 @@ def assemble(doc: DocumentPlan, pages: list[PageResult], out: Path,
         if options.pdfa:
             mark_pdfa(pdf, title=doc.source.stem, producer=f"hoso {__version__}")
         pdf.remove_unreferenced_resources()
-        pdf.save(tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                 compress_streams=True, fix_metadata_version=True)
+        pdf.save(
+            tmp,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            compress_streams=True,
+            fix_metadata_version=True,
+        )
     tmp.replace(out)
     return out
 
 
-def process_document(source: Path, work_dir: Path, options: ChainOptions,
-                     out: Path | None = None) -> DocumentResult:
+def process_document(
+    source: Path, work_dir: Path, options: ChainOptions, out: Path | None = None
+) -> DocumentResult:
     """Run the whole chain for one document in this process (tests and single files)."""
     doc = plan(source, work_dir, options)
     pages = [read_page(doc, i, options) for i in range(doc.page_count)]

@@ -64,10 +64,13 @@ def _safe(step: Callable[..., object], *args: object) -> object:
     except HosoError:
         raise
     except Exception as exc:
-        log.error("unexpected failure in %s: %s", getattr(step, "__name__", step),
-                  traceback.format_exc())
-        raise HosoError(f"An unexpected error stopped the processing ({type(exc).__name__}: "
-                        f"{exc}). Keep the file and report it to the administrator.") from exc
+        log.error(
+            "unexpected failure in %s: %s", getattr(step, "__name__", step), traceback.format_exc()
+        )
+        raise HosoError(
+            f"An unexpected error stopped the processing ({type(exc).__name__}: "
+            f"{exc}). Keep the file and report it to the administrator."
+        ) from exc
 
 
 def discard_work(job: Job, keep: bool) -> None:
@@ -82,8 +85,9 @@ def discard_work(job: Job, keep: bool) -> None:
 class Runner:
     """A process pool that processes documents; use as a context manager."""
 
-    def __init__(self, jobs: int, options: chain.ChainOptions, *,
-                 on_page: ProgressCallback | None = None) -> None:
+    def __init__(
+        self, jobs: int, options: chain.ChainOptions, *, on_page: ProgressCallback | None = None
+    ) -> None:
         self.jobs = max(1, jobs)
         self.options = options
         self.on_page = on_page
@@ -97,8 +101,12 @@ class Runner:
         self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -116,8 +124,9 @@ class Runner:
         self._open[job.key] = progress
         self._start(progress, "plan", 0, chain.plan, job.source, job.work_dir, self.options)
 
-    def _start(self, progress: _Progress, step: str, index: int,
-               fn: Callable[..., object], *args: object) -> None:
+    def _start(
+        self, progress: _Progress, step: str, index: int, fn: Callable[..., object], *args: object
+    ) -> None:
         assert self._pool is not None, "Runner must be used as a context manager"
         future = self._pool.submit(_safe, fn, *args)
         self._futures[future] = (progress, step, index)
@@ -134,7 +143,7 @@ class Runner:
                 continue
             try:
                 value = future.result()
-            except Exception as exc:  # noqa: BLE001 - reported as the document's outcome
+            except Exception as exc:
                 outcomes.append(self._fail(progress, exc))
                 continue
             outcome = self._advance(progress, step, index, value)
@@ -142,8 +151,7 @@ class Runner:
                 outcomes.append(outcome)
         return outcomes
 
-    def _advance(self, progress: _Progress, step: str, index: int,
-                 value: object) -> Outcome | None:
+    def _advance(self, progress: _Progress, step: str, index: int, value: object) -> Outcome | None:
         job = progress.job
         if step == "plan":
             assert isinstance(value, DocumentPlan)
@@ -161,8 +169,9 @@ class Runner:
             pages = [progress.pages[i] for i in range(progress.plan.page_count)]
             if job.out is None:
                 return self._finish(progress, None)
-            self._start(progress, "assemble", 0, chain.assemble, progress.plan, pages, job.out,
-                        self.options)
+            self._start(
+                progress, "assemble", 0, chain.assemble, progress.plan, pages, job.out, self.options
+            )
             return None
         assert isinstance(value, Path)
         return self._finish(progress, value)
@@ -181,8 +190,11 @@ class Runner:
                 future.cancel()
                 del self._futures[future]
         self._close(progress)
-        message = str(exc) if isinstance(exc, HosoError) else (
-            f"An unexpected error stopped the processing ({type(exc).__name__}: {exc}).")
+        message = (
+            str(exc)
+            if isinstance(exc, HosoError)
+            else (f"An unexpected error stopped the processing ({type(exc).__name__}: {exc}).")
+        )
         return Outcome(progress.job, None, message, type(exc).__name__)
 
     def _close(self, progress: _Progress) -> None:

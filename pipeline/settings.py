@@ -46,7 +46,9 @@ class OcrSettings(_Section):
     default_image_dpi: int = Field(300, ge=72, le=1200, description="for images without DPI")
     min_native_dpi: int = Field(150, ge=50)
     max_native_dpi: int = Field(700, ge=100)
-    text_layer_min_chars: int = Field(20, ge=1, description="a page with this much text has a text layer")
+    text_layer_min_chars: int = Field(
+        20, ge=1, description="a page with this much text has a text layer"
+    )
     redo_text_pages: bool = False
 
 
@@ -148,7 +150,7 @@ class Settings(BaseSettings):
         """The database URL with a relative SQLite path resolved against the base folder."""
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and not self.database_url.startswith(prefix + "/"):
-            rest = self.database_url[len(prefix):]
+            rest = self.database_url[len(prefix) :]
             if rest and rest != ":memory:":
                 return prefix + str(self.path(Path(rest)))
         return self.database_url
@@ -168,23 +170,28 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
             asked for by name is an error.
         **overrides: values that win over the file (used by tests).
     """
-    explicit = config_path or (Path(os.environ["HOSO_CONFIG"]) if os.environ.get("HOSO_CONFIG")
-                               else None)
+    explicit = config_path or (
+        Path(os.environ["HOSO_CONFIG"]) if os.environ.get("HOSO_CONFIG") else None
+    )
     path = (explicit or DEFAULT_CONFIG).expanduser().resolve()
     data: dict[str, Any] = {}
     if path.exists():
         try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"The configuration file {path} cannot be read ({exc}). "
-                              "Fix the file or choose another with --config.") from exc
+            raise ConfigError(
+                f"The configuration file {path} cannot be read ({exc}). "
+                "Fix the file or choose another with --config."
+            ) from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"The configuration file {path} must be a mapping of settings.")
         data = dict(loaded or {})
         data.setdefault("base_dir", path.parent)
     elif explicit is not None:
-        raise ConfigError(f"The configuration file {path} does not exist. "
-                          "Check the path given with --config or HOSO_CONFIG.")
+        raise ConfigError(
+            f"The configuration file {path} does not exist. "
+            "Check the path given with --config or HOSO_CONFIG."
+        )
     data.update(overrides)
     try:
         return Settings(**data)

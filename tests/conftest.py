@@ -21,8 +21,10 @@ TESSDATA = REPO_ROOT / "ocr_models"
 
 def pytest_configure(config: pytest.Config) -> None:
     if not (TESSDATA / "vie.traineddata").is_file():
-        raise pytest.UsageError("The OCR models are not installed; run `make test`, which "
-                                "installs them, or `make models`.")
+        raise pytest.UsageError(
+            "The OCR models are not installed; run `make test`, which "
+            "installs them, or `make models`."
+        )
 
 
 @pytest.fixture
@@ -31,9 +33,12 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
     def build(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
-            "inbox": tmp_path / "inbox", "archive": tmp_path / "archive",
-            "work_dir": tmp_path / "work", "database_url": f"sqlite:///{tmp_path}/hoso.db",
-            "jobs": 2, "base_dir": REPO_ROOT,
+            "inbox": tmp_path / "inbox",
+            "archive": tmp_path / "archive",
+            "work_dir": tmp_path / "work",
+            "database_url": f"sqlite:///{tmp_path}/hoso.db",
+            "jobs": 2,
+            "base_dir": REPO_ROOT,
             "watch": {"stable_seconds": 0.3, "poll_interval": 0.2},
             "ocr": {"tessdata": str(TESSDATA)},
         }
@@ -47,12 +52,17 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 def hoso_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running the real ``hoso`` command against ``tmp_path``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
-    env.update({
-        "HOSO_INBOX": str(tmp_path / "inbox"), "HOSO_ARCHIVE": str(tmp_path / "archive"),
-        "HOSO_DATABASE_URL": f"sqlite:///{tmp_path}/hoso.db",
-        "HOSO_WORK_DIR": str(tmp_path / "work"), "HOSO_WATCH__STABLE_SECONDS": "0.3",
-        "HOSO_WATCH__POLL_INTERVAL": "0.2", "HOSO_JOBS": "2",
-    })
+    env.update(
+        {
+            "HOSO_INBOX": str(tmp_path / "inbox"),
+            "HOSO_ARCHIVE": str(tmp_path / "archive"),
+            "HOSO_DATABASE_URL": f"sqlite:///{tmp_path}/hoso.db",
+            "HOSO_WORK_DIR": str(tmp_path / "work"),
+            "HOSO_WATCH__STABLE_SECONDS": "0.3",
+            "HOSO_WATCH__POLL_INTERVAL": "0.2",
+            "HOSO_JOBS": "2",
+        }
+    )
     return env
 
 
@@ -71,8 +81,9 @@ class Scans:
             out.append((degrade(rendered.image, kind, seed + index), rendered.text))
         return out
 
-    def pdf(self, name: str = "scan.pdf", seed: int = 11, pages: int = 2,
-            kind: str = "office_copy") -> Path:
+    def pdf(
+        self, name: str = "scan.pdf", seed: int = 11, pages: int = 2, kind: str = "office_copy"
+    ) -> Path:
         path = self.folder / name
         if not path.exists():
             items = self._pages(seed, pages, kind)
@@ -90,15 +101,16 @@ class Scans:
         if not path.exists():
             items = self._pages(seed, pages, "bilevel")
             frames = [image.convert("1") for image, _ in items]
-            frames[0].save(path, save_all=True, append_images=frames[1:], compression="group4",
-                           dpi=(200, 200))
+            frames[0].save(
+                path, save_all=True, append_images=frames[1:], compression="group4", dpi=(200, 200)
+            )
             self.truth[name] = [text for _, text in items]
         return path
 
     def jpeg(self, name: str = "photo.jpg", seed: int = 13, kind: str = "noise") -> Path:
         path = self.folder / name
         if not path.exists():
-            (image, text), = self._pages(seed, 1, kind)
+            ((image, text),) = self._pages(seed, 1, kind)
             image.save(path, "JPEG", quality=85, dpi=(300, 300))
             self.truth[name] = [text]
         return path
@@ -106,7 +118,7 @@ class Scans:
     def png_alpha(self, name: str = "alpha.png", seed: int = 14) -> Path:
         path = self.folder / name
         if not path.exists():
-            (image, text), = self._pages(seed, 1)
+            ((image, text),) = self._pages(seed, 1)
             rgba = image.convert("RGBA")
             rgba.putalpha(255)
             rgba.save(path, dpi=(300, 300))
@@ -120,8 +132,9 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> Scans:
 
 
 def postgres_url() -> str:
-    return os.environ.get("HOSO_TEST_POSTGRES_URL",
-                          "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    return os.environ.get(
+        "HOSO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from tests.synthetic.metrics import cer
 
 
 def pdftotext_pages(pdf: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                          check=True, timeout=60).stdout.decode("utf-8")
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True, timeout=60
+    ).stdout.decode("utf-8")
     return text.split("\f")[:-1]
 
 
@@ -37,8 +38,9 @@ def options(make_settings) -> ChainOptions:  # type: ignore[no-untyped-def]
     return ChainOptions.from_settings(settings)
 
 
-def test_scanned_pdf_becomes_searchable_pdfa(scans: Scans, options: ChainOptions,
-                                             tmp_path: Path) -> None:
+def test_scanned_pdf_becomes_searchable_pdfa(
+    scans: Scans, options: ChainOptions, tmp_path: Path
+) -> None:
     source = scans.pdf()
     out = tmp_path / "out.pdf"
     result = process_document(source, tmp_path / "work", options, out)
@@ -60,8 +62,9 @@ def test_scanned_pdf_becomes_searchable_pdfa(scans: Scans, options: ChainOptions
             assert img.read_raw_bytes() == orig_img.read_raw_bytes()
 
 
-def test_g4_tiff_pages_are_read_at_their_resolution(scans: Scans, options: ChainOptions,
-                                                   tmp_path: Path) -> None:
+def test_g4_tiff_pages_are_read_at_their_resolution(
+    scans: Scans, options: ChainOptions, tmp_path: Path
+) -> None:
     source = scans.tiff_g4()
     out = tmp_path / "fax.pdf"
     result = process_document(source, tmp_path / "work", options, out)
@@ -73,30 +76,33 @@ def test_g4_tiff_pages_are_read_at_their_resolution(scans: Scans, options: Chain
         assert "/CCITTFaxDecode" in str(image.Filter)  # embedded as is, not re-encoded
 
 
-def test_transparent_png_is_flattened(scans: Scans, options: ChainOptions,
-                                      tmp_path: Path) -> None:
+def test_transparent_png_is_flattened(scans: Scans, options: ChainOptions, tmp_path: Path) -> None:
     source = scans.png_alpha()
     result = process_document(source, tmp_path / "work", options, tmp_path / "a.pdf")
     assert rate(scans.truth[source.name], [result.pages[0].text]) < 0.02
 
 
-def test_pages_with_text_are_not_read_again(scans: Scans, options: ChainOptions,
-                                            tmp_path: Path) -> None:
+def test_pages_with_text_are_not_read_again(
+    scans: Scans, options: ChainOptions, tmp_path: Path
+) -> None:
     first = process_document(scans.pdf(), tmp_path / "w1", options, tmp_path / "once.pdf")
-    again = process_document(tmp_path / "once.pdf", tmp_path / "w2", options,
-                             tmp_path / "twice.pdf")
+    again = process_document(
+        tmp_path / "once.pdf", tmp_path / "w2", options, tmp_path / "twice.pdf"
+    )
     assert [p.source for p in again.pages] == ["text_layer", "text_layer"]
     assert rate([p.text for p in first.pages], [p.text for p in again.pages]) < 0.01
 
 
-def test_rotated_page_text_layer_follows_the_rotation(scans: Scans, options: ChainOptions,
-                                                      tmp_path: Path) -> None:
+def test_rotated_page_text_layer_follows_the_rotation(
+    scans: Scans, options: ChainOptions, tmp_path: Path
+) -> None:
     rotated = tmp_path / "rotated.pdf"
     with pikepdf.open(scans.pdf()) as pdf:
         # Store the first page's image turned a quarter, and let /Rotate turn it back.
         page = pdf.pages[0]
-        (name, image), = page.get_images().items()
+        ((name, image),) = page.get_images().items()
         from PIL import Image
+
         pil = pikepdf.PdfImage(image).as_pil_image().transpose(Image.Transpose.ROTATE_90)
         image.write(zlib.compress(pil.convert("L").tobytes()), filter=pikepdf.Name.FlateDecode)
         if "/DecodeParms" in image:
@@ -116,11 +122,12 @@ def test_rotated_page_text_layer_follows_the_rotation(scans: Scans, options: Cha
     assert rate(truth, pdftotext_pages(out)) < 0.02
 
 
-def test_damaged_and_protected_pdfs_fail_plainly(options: ChainOptions, tmp_path: Path,
-                                                 scans: Scans) -> None:
+def test_damaged_and_protected_pdfs_fail_plainly(
+    options: ChainOptions, tmp_path: Path, scans: Scans
+) -> None:
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(scans.pdf().read_bytes()[:2000])
-    with pytest.raises(CorruptFile, match="broken.pdf is damaged"):
+    with pytest.raises(CorruptFile, match=r"broken\.pdf is damaged"):
         process_document(broken, tmp_path / "w", options)
     locked = tmp_path / "locked.pdf"
     with pikepdf.open(scans.pdf()) as pdf:

@@ -14,24 +14,41 @@ from tests.synthetic.metrics import cer
 HOSO = [str(Path(sys.executable).parent / "hoso")]
 
 
-def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(HOSO + args, capture_output=True, text=True, env=env, timeout=timeout,
-                          check=False)
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        HOSO + args, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
 
 
-def test_process_json_follows_the_format(scans: Scans, tmp_path: Path,
-                                         hoso_env: dict[str, str]) -> None:
+def test_process_json_follows_the_format(
+    scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
+) -> None:
     pdf, jpeg = scans.pdf(), scans.jpeg()
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\n garbage")
     out = tmp_path / "out"
-    proc = run(["process", "--jobs", "2", "--json", "--out", str(out),
-                str(pdf), str(broken), str(jpeg)], hoso_env)
+    proc = run(
+        ["process", "--jobs", "2", "--json", "--out", str(out), str(pdf), str(broken), str(jpeg)],
+        hoso_env,
+    )
     assert proc.returncode == 1, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [Path(item["file"]).name for item in lines] == ["scan.pdf", "broken.pdf", "photo.jpg"]
-    keys = {"file", "pages", "doc_type", "number", "cited", "issuer", "date", "case_type",
-            "parties", "amounts", "error"}
+    keys = {
+        "file",
+        "pages",
+        "doc_type",
+        "number",
+        "cited",
+        "issuer",
+        "date",
+        "case_type",
+        "parties",
+        "amounts",
+        "error",
+    }
     for item in lines:
         assert set(item) == keys
         assert item["cited"] == [] and item["parties"] == [] and item["amounts"] == []
@@ -53,9 +70,14 @@ def test_process_one_good_file_exits_zero(scans: Scans, hoso_env: dict[str, str]
 
 
 def test_python_dash_m_and_plain_errors(hoso_env: dict[str, str], tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "--config",
-                           str(tmp_path / "nope.yaml"), "status"], capture_output=True,
-                          text=True, env=hoso_env, timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--config", str(tmp_path / "nope.yaml"), "status"],
+        capture_output=True,
+        text=True,
+        env=hoso_env,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "does not exist" in proc.stderr and "Traceback" not in proc.stderr
     proc = run(["documents", "show", "42"], hoso_env)

@@ -18,7 +18,10 @@ def test_eth_is_repaired_to_vietnamese_d_with_stroke() -> None:
 
 
 def test_white_space_is_folded_but_lines_are_kept() -> None:
-    assert normalize_ocr_text("  Số:\u00a0 25/2020/DS-ST \t\nngày  15 ") == "Số: 25/2020/DS-ST\nngày 15"
+    assert (
+        normalize_ocr_text("  Số:\u00a0 25/2020/DS-ST \t\nngày  15 ")
+        == "Số: 25/2020/DS-ST\nngày 15"
+    )
 
 
 @given(st.text())

@@ -15,12 +15,23 @@ from pipeline.records.models import Batch, Document, Page, State
 def exercise(db: Database) -> None:
     with db.session() as session:
         batch = Batch(name="Kệ 12")
-        doc = Document(batch=batch, original_name="Bản án.pdf", sha256="a" * 64,
-                       original_path="originals/aa/x.pdf")
+        doc = Document(
+            batch=batch,
+            original_name="Bản án.pdf",
+            sha256="a" * 64,
+            original_path="originals/aa/x.pdf",
+        )
         doc.pages = [Page(index=0, text="Nguyễn Văn Hùng", confidence=91.5)]
         session.add(doc)
-        session.add(Document(batch=batch, original_name="copy.pdf", sha256="a" * 64,
-                             state=State.DUPLICATE.value, duplicate_of=doc))
+        session.add(
+            Document(
+                batch=batch,
+                original_name="copy.pdf",
+                sha256="a" * 64,
+                state=State.DUPLICATE.value,
+                duplicate_of=doc,
+            )
+        )
     with db.session() as session:
         docs = session.scalars(select(Document).order_by(Document.id)).all()
         assert [d.state for d in docs] == ["received", "duplicate"]
@@ -56,5 +67,3 @@ def test_postgresql_is_migrated_and_works(postgres_schema_url: str) -> None:
 def test_unreachable_database_is_a_plain_error() -> None:
     with pytest.raises(DatabaseError, match="cannot be opened"):
         Database.open("postgresql+psycopg://nobody@127.0.0.1:1/none", 2)
-
-

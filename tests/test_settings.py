@@ -7,7 +7,9 @@ from pipeline.errors import ConfigError
 from pipeline.settings import REPO_ROOT, load_settings
 
 
-def test_repository_config_loads_with_paths_under_the_repository(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_repository_config_loads_with_paths_under_the_repository(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for var in ("HOSO_INBOX", "HOSO_ARCHIVE", "HOSO_DATABASE_URL", "HOSO_WORK_DIR", "HOSO_CONFIG"):
         monkeypatch.delenv(var, raising=False)
     settings = load_settings()
@@ -33,7 +35,9 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     assert settings.ocr.languages == "vie+eng"
 
 
-def test_relative_paths_follow_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_paths_follow_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("HOSO_INBOX", raising=False)
     config = tmp_path / "office" / "hoso.yaml"
     config.parent.mkdir()

@@ -10,11 +10,18 @@ def _apply(m: tuple[float, ...], x: float, y: float) -> tuple[float, float]:
     return (a * x + c * y + e, b * x + d * y + f)
 
 
-@pytest.mark.parametrize(("rotate", "top_left_user"), [
-    (0, (0, 842)), (90, (0, 0)), (180, (595, 0)), (270, (595, 842)),
-])
+@pytest.mark.parametrize(
+    ("rotate", "top_left_user"),
+    [
+        (0, (0, 842)),
+        (90, (0, 0)),
+        (180, (595, 0)),
+        (270, (595, 842)),
+    ],
+)
 def test_displayed_top_left_maps_to_the_right_user_space_corner(
-        rotate: int, top_left_user: tuple[float, float]) -> None:
+    rotate: int, top_left_user: tuple[float, float]
+) -> None:
     frame = PageFrame(0, 0, 595, 842, rotate)
     _, disp_h = frame.displayed_size
     assert _apply(frame_matrix(frame), 0, disp_h) == pytest.approx(top_left_user)

@@ -21,8 +21,9 @@ HOSO = str(Path(sys.executable).parent / "hoso")
 
 
 def hoso(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([HOSO, *args], capture_output=True, text=True, env=env, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [HOSO, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
 
 
 def documents(env: dict[str, str]) -> list[dict]:  # type: ignore[type-arg]
@@ -31,8 +32,9 @@ def documents(env: dict[str, str]) -> list[dict]:  # type: ignore[type-arg]
     return sorted(json.loads(proc.stdout), key=lambda d: d["id"])
 
 
-def test_dropped_scans_end_as_searchable_pdfs(scans: Scans, tmp_path: Path,
-                                              hoso_env: dict[str, str]) -> None:
+def test_dropped_scans_end_as_searchable_pdfs(
+    scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
+) -> None:
     inbox = tmp_path / "inbox"
     (inbox / "Kệ 12").mkdir(parents=True)
     shutil.copy(scans.pdf(), inbox / "Kệ 12" / "scan.pdf")
@@ -40,17 +42,29 @@ def test_dropped_scans_end_as_searchable_pdfs(scans: Scans, tmp_path: Path,
     shutil.copy(scans.jpeg(), inbox / "photo.jpg")
     shutil.copy(scans.jpeg(), inbox / "Kệ 12" / "photo again.jpg")  # same bytes
     (inbox / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> broken")
-    proc = subprocess.run([HOSO, "watch", "--once"], capture_output=True, text=True,
-                          env=hoso_env, timeout=600, check=False)
+    proc = subprocess.run(
+        [HOSO, "watch", "--once"],
+        capture_output=True,
+        text=True,
+        env=hoso_env,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
 
     docs = {d["file"]: d for d in documents(hoso_env)}
     assert {name: d["state"] for name, d in docs.items()} == {
-        "scan.pdf": "ready", "fax.tif": "ready", "photo.jpg": "ready",
-        "photo again.jpg": "duplicate", "corrupt.pdf": "failed",
+        "scan.pdf": "ready",
+        "fax.tif": "ready",
+        "photo.jpg": "ready",
+        "photo again.jpg": "duplicate",
+        "corrupt.pdf": "failed",
     } or {name: d["state"] for name, d in docs.items()} == {
-        "scan.pdf": "ready", "fax.tif": "ready", "photo again.jpg": "ready",
-        "photo.jpg": "duplicate", "corrupt.pdf": "failed",
+        "scan.pdf": "ready",
+        "fax.tif": "ready",
+        "photo again.jpg": "ready",
+        "photo.jpg": "duplicate",
+        "corrupt.pdf": "failed",
     }
     for name in ("scan.pdf", "fax.tif"):
         doc = docs[name]
@@ -74,21 +88,29 @@ def test_dropped_scans_end_as_searchable_pdfs(scans: Scans, tmp_path: Path,
     status = json.loads(hoso(["status", "--json"], hoso_env).stdout)
     assert status["states"]["ready"] == 3 and status["states"]["duplicate"] == 1
     assert status["recent_errors"][0]["file"] == "corrupt.pdf"
-    shown = json.loads(hoso(["documents", "show", str(docs["scan.pdf"]["id"]), "--json"],
-                            hoso_env).stdout)
+    shown = json.loads(
+        hoso(["documents", "show", str(docs["scan.pdf"]["id"]), "--json"], hoso_env).stdout
+    )
     assert len(shown["page_details"]) == 2 and shown["page_details"][0]["confidence"] > 80
 
 
-def test_a_killed_watcher_resumes_its_work(scans: Scans, tmp_path: Path,
-                                           hoso_env: dict[str, str]) -> None:
+def test_a_killed_watcher_resumes_its_work(
+    scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for n in range(3):
-        shutil.copy(scans.pdf(f"long{n}.pdf", seed=40 + n, pages=3, kind="clean"),
-                    inbox / f"long{n}.pdf")
+        shutil.copy(
+            scans.pdf(f"long{n}.pdf", seed=40 + n, pages=3, kind="clean"), inbox / f"long{n}.pdf"
+        )
     env = {**hoso_env, "HOSO_JOBS": "1"}
-    watcher = subprocess.Popen([HOSO, "watch"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    watcher = subprocess.Popen(
+        [HOSO, "watch"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     db = tmp_path / "hoso.db"
     deadline = time.monotonic() + 120
     try:
@@ -105,8 +127,9 @@ def test_a_killed_watcher_resumes_its_work(scans: Scans, tmp_path: Path,
         os.killpg(watcher.pid, signal.SIGKILL)  # no clean shutdown: a power cut
         watcher.wait()
     assert not list(inbox.glob("*.pdf")), "originals were taken before the kill"
-    proc = subprocess.run([HOSO, "watch", "--once"], capture_output=True, text=True, env=env,
-                          timeout=600, check=False)
+    proc = subprocess.run(
+        [HOSO, "watch", "--once"], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     docs = documents(hoso_env)
     assert [d["state"] for d in docs] == ["ready"] * 3

@@ -79,17 +79,20 @@ def store_original(source: Path, originals_dir: Path, suffix: str) -> StoredFile
         return StoredFile(final, sha, size, created=True)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StorageError(f"The file {source.name} could not be copied into the archive "
-                           f"({exc.strerror or exc}). Check free space and permissions of "
-                           f"{originals_dir}.") from exc
+        raise StorageError(
+            f"The file {source.name} could not be copied into the archive "
+            f"({exc.strerror or exc}). Check free space and permissions of "
+            f"{originals_dir}."
+        ) from exc
 
 
 def place_file(source: Path, target: Path) -> StoredFile:
     """Move a finished file to ``target`` durably; refuses to overwrite an existing file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
-        raise StorageError(f"The archive already holds {target}; hoso never overwrites archived "
-                           "files.")
+        raise StorageError(
+            f"The archive already holds {target}; hoso never overwrites archived files."
+        )
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         shutil.copyfile(source, tmp)
@@ -100,8 +103,9 @@ def place_file(source: Path, target: Path) -> StoredFile:
         _fsync_dir(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StorageError(f"The file {target.name} could not be written to the archive "
-                           f"({exc.strerror or exc}).") from exc
+        raise StorageError(
+            f"The file {target.name} could not be written to the archive ({exc.strerror or exc})."
+        ) from exc
     return StoredFile(target, sha, target.stat().st_size, created=True)
 
 

@@ -28,10 +28,14 @@ from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
 
-app = typer.Typer(help="hoso: Vietnamese case-file digitization (OCR, searchable PDF/A, records).",
-                  no_args_is_help=True, add_completion=False)
-documents_app = typer.Typer(help="Look at the documents taken from the inbox.",
-                            no_args_is_help=True)
+app = typer.Typer(
+    help="hoso: Vietnamese case-file digitization (OCR, searchable PDF/A, records).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+documents_app = typer.Typer(
+    help="Look at the documents taken from the inbox.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(documents_app, name="documents")
 app.add_typer(db_app, name="db")
@@ -50,12 +54,14 @@ class Context:
 
     @property
     def settings(self) -> Settings:
+        """The settings, read from the file the first time they are needed."""
         if self._settings is None:
             self._settings = load_settings(self.config)
         return self._settings
 
     @property
     def db(self) -> Database:
+        """The database, opened (and migrated) the first time it is needed."""
         if self._db is None:
             s = self.settings
             self._db = Database.open(s.resolved_database_url, s.programs.database_timeout)
@@ -79,8 +85,12 @@ def _reported() -> Iterator[None]:
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=err, show_path=False)])
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
 
 
 def _version(value: bool) -> None:
@@ -92,10 +102,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="configuration file "
-                                                "(default: HOSO_CONFIG or ./config.yaml)")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="print the version")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="configuration file (default: HOSO_CONFIG or ./config.yaml)"
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
+    ] = False,
 ) -> None:
     """Digitize Vietnamese civil-judgment enforcement case files."""
     ctx.obj = Context(config)
@@ -116,21 +131,35 @@ def process_record(outcome: Outcome) -> dict[str, Any]:
     return {
         "file": str(outcome.job.source),
         "pages": [{"text": p.text, "confidence": p.confidence} for p in result.pages]
-        if result else [],
-        "doc_type": "", "number": "", "cited": [], "issuer": "", "date": "", "case_type": "",
-        "parties": [], "amounts": [],
+        if result
+        else [],
+        "doc_type": "",
+        "number": "",
+        "cited": [],
+        "issuer": "",
+        "date": "",
+        "case_type": "",
+        "parties": [],
+        "amounts": [],
         "error": outcome.error,
     }
 
 
 @contextmanager
-def _page_progress(enabled: bool, total_files: int) -> Iterator[
-        Callable[[Job, int, int], None] | None]:
+def _page_progress(
+    enabled: bool, total_files: int
+) -> Iterator[Callable[[Job, int, int], None] | None]:
     if not enabled:
         yield None
         return
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=False)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
     tasks: dict[str, Any] = {}
 
     def on_page(job: Job, done: int, total: int) -> None:
@@ -145,10 +174,13 @@ def _page_progress(enabled: bool, total_files: int) -> Iterator[
 @app.command()
 def process(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="scans: PDF, TIFF, JPEG or PNG",
-                                                exists=False)],
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1,
-                                             help="worker processes (default: CPU count)")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="scans: PDF, TIFF, JPEG or PNG", exists=False)
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="worker processes (default: CPU count)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write <name>.pdf here")] = None,
 ) -> None:
@@ -159,25 +191,33 @@ def process(
         _setup_logging("WARNING")
         options = ChainOptions.from_settings(settings)
         from pipeline.ocr.tesseract import check_model
+
         check_model(options.tessdata, options.languages)
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         work_root = settings.work_root / f"process-{os.getpid()}"
         job_list = [
-            Job(str(i), path.resolve(), work_root / f"{i:05d}",
-                (out_dir / f"{path.stem}.pdf") if out_dir else None)
+            Job(
+                str(i),
+                path.resolve(),
+                work_root / f"{i:05d}",
+                (out_dir / f"{path.stem}.pdf") if out_dir else None,
+            )
             for i, path in enumerate(files)
         ]
         failed = 0
         show_progress = err.is_terminal and not as_json
-        with _page_progress(show_progress, len(job_list)) as on_page, Runner(
-                jobs or settings.worker_count, options, on_page=on_page) as runner:
+        with (
+            _page_progress(show_progress, len(job_list)) as on_page,
+            Runner(jobs or settings.worker_count, options, on_page=on_page) as runner,
+        ):
             pending: dict[str, Outcome] = {}
             next_index = 0
             for job in job_list:
                 if not job.source.is_file():
-                    pending[job.key] = Outcome(job, None, f"The file {job.source} does not "
-                                               "exist.", "NotFound")
+                    pending[job.key] = Outcome(
+                        job, None, f"The file {job.source} does not exist.", "NotFound"
+                    )
                 else:
                     runner.submit(job)
             while next_index < len(job_list):
@@ -204,15 +244,17 @@ def _report_processed(outcome: Outcome, as_json: bool) -> None:
     pages = outcome.result.pages
     conf = sum(p.confidence for p in pages) / len(pages) if pages else 0.0
     where = f" → {outcome.result.output}" if outcome.result.output else ""
-    out.print(f"[green]✓[/] {name}: {len(pages)} page(s), confidence {conf:.1f}{where}",
-              highlight=False)
+    out.print(
+        f"[green]✓[/] {name}: {len(pages)} page(s), confidence {conf:.1f}{where}", highlight=False
+    )
 
 
 @app.command()
 def watch(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="process what is waiting, then exit")]
-    = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="process what is waiting, then exit")
+    ] = False,
 ) -> None:
     """Watch the inbox and process every scan dropped into it (what `make run` starts)."""
     with _reported():
@@ -221,18 +263,24 @@ def watch(
         _setup_logging(settings.log_level)
         from pipeline.ocr.tesseract import check_model
         from pipeline.workers.service import WatchService
+
         check_model(settings.tessdata_dir, settings.ocr.languages)
         stop = threading.Event()
 
         def _stop(signum: int, _frame: object) -> None:
-            logging.getLogger("hoso").info("stopping (signal %d); work in progress resumes on "
-                                           "the next start", signum)
+            logging.getLogger("hoso").info(
+                "stopping (signal %d); work in progress resumes on the next start", signum
+            )
             stop.set()
 
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
-        logging.getLogger("hoso").info("hoso %s watching %s (database %s)", __version__,
-                                       settings.inbox_dir, settings.resolved_database_url)
+        logging.getLogger("hoso").info(
+            "hoso %s watching %s (database %s)",
+            __version__,
+            settings.inbox_dir,
+            settings.resolved_database_url,
+        )
         WatchService(settings, c.db).run(stop, once=once)
 
 
@@ -252,12 +300,16 @@ def status(
         if data["batches"]:
             table = Table("batch", "documents", "states")
             for b in data["batches"]:
-                table.add_row(b["name"], str(b["documents"]),
-                              ", ".join(f"{k} {v}" for k, v in b["states"].items()))
+                table.add_row(
+                    b["name"],
+                    str(b["documents"]),
+                    ", ".join(f"{k} {v}" for k, v in b["states"].items()),
+                )
             out.print(table)
         for e in data["recent_errors"]:
-            out.print(f"[red]✗[/] #{e['id']} {e['file']} ({e['batch']}): {e['error']}",
-                      highlight=False)
+            out.print(
+                f"[red]✗[/] #{e['id']} {e['file']} ({e['batch']}): {e['error']}", highlight=False
+            )
 
 
 @documents_app.command("list")
@@ -277,9 +329,16 @@ def documents_list(
             return
         table = Table("id", "file", "batch", "state", "pages", "conf", "sha256", "archived / error")
         for d in docs:
-            table.add_row(str(d["id"]), d["file"], d["batch"], d["state"], str(d["pages"]),
-                          f"{d['confidence']:.1f}" if d["confidence"] is not None else "",
-                          d["sha256"][:12], d["archived_path"] or (d["error"] or ""))
+            table.add_row(
+                str(d["id"]),
+                d["file"],
+                d["batch"],
+                d["state"],
+                str(d["pages"]),
+                f"{d['confidence']:.1f}" if d["confidence"] is not None else "",
+                d["sha256"][:12],
+                d["archived_path"] or (d["error"] or ""),
+            )
         out.print(table)
 
 
@@ -298,11 +357,11 @@ def documents_show(
             return
         for key, value in data.items():
             if key != "page_details":
-                out.print(f"[bold]{key}[/]: {value if value is not None else ''}",
-                          highlight=False)
+                out.print(f"[bold]{key}[/]: {value if value is not None else ''}", highlight=False)
         for page in data["page_details"]:
-            out.rule(f"page {page['index'] + 1} · {page['source']} · confidence "
-                     f"{page['confidence']:.1f}")
+            out.rule(
+                f"page {page['index'] + 1} · {page['source']} · confidence {page['confidence']:.1f}"
+            )
             out.print(page["text"], highlight=False, markup=False)
 
 
@@ -321,14 +380,16 @@ def doctor(ctx: typer.Context) -> None:
     with _reported():
         from pipeline.imaging import poppler
         from pipeline.ocr import tesseract
+
         settings = _ctx(ctx).settings
         out.print(f"hoso {__version__}")
         out.print(f"tesseract (library) {tesseract.version()}")
         out.print(f"poppler {poppler.version()}")
         tesseract.check_model(settings.tessdata_dir, settings.ocr.languages)
         for model in sorted(settings.tessdata_dir.glob("*.traineddata")):
-            out.print(f"model {model.name} ({model.stat().st_size:,} bytes) in "
-                      f"{settings.tessdata_dir}")
+            out.print(
+                f"model {model.name} ({model.stat().st_size:,} bytes) in {settings.tessdata_dir}"
+            )
         out.print("[green]everything hoso needs is installed[/]")
 
 

@@ -5,13 +5,13 @@ Every call has a time limit and turns failures into typed errors with plain mess
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image
 from pdf2image import convert_from_path
 from pdf2image.exceptions import (
     PDFInfoNotInstalledError,
@@ -19,6 +19,7 @@ from pdf2image.exceptions import (
     PDFPopplerTimeoutError,
     PDFSyntaxError,
 )
+from PIL import Image
 
 from pipeline.errors import CorruptFile, ExternalProgramError, MissingDependency, ProgramTimeout
 
@@ -28,8 +29,10 @@ def version() -> str:
     """Poppler's version, e.g. ``22.12.0``; raises MissingDependency when it is not installed."""
     exe = shutil.which("pdftoppm")
     if exe is None:
-        raise MissingDependency("Poppler (pdftoppm) is not installed. Run `make run` or "
-                                "`apt-get install poppler-utils`.")
+        raise MissingDependency(
+            "Poppler (pdftoppm) is not installed. Run `make run` or "
+            "`apt-get install poppler-utils`."
+        )
     proc = subprocess.run([exe, "-v"], capture_output=True, text=True, timeout=10, check=False)
     match = re.search(r"(\d+\.\d+(?:\.\d+)?)", proc.stderr + proc.stdout)
     return match.group(1) if match else "unknown"
@@ -40,21 +43,29 @@ def render_page(pdf: Path, index: int, dpi: int, timeout: float) -> Image.Image:
     version()
     try:
         images = convert_from_path(
-            pdf, dpi=dpi, first_page=index + 1, last_page=index + 1, grayscale=True,
-            timeout=timeout, fmt="ppm",
+            pdf,
+            dpi=dpi,
+            first_page=index + 1,
+            last_page=index + 1,
+            grayscale=True,
+            timeout=max(1, math.ceil(timeout)),
+            fmt="ppm",
         )
     except PDFPopplerTimeoutError as exc:
-        raise ProgramTimeout(f"Rendering page {index + 1} of {pdf.name} took longer than "
-                             f"{timeout:.0f} seconds. The page may be damaged or very large; "
-                             "raise programs.poppler_timeout to try again.") from exc
+        raise ProgramTimeout(
+            f"Rendering page {index + 1} of {pdf.name} took longer than "
+            f"{timeout:.0f} seconds. The page may be damaged or very large; "
+            "raise programs.poppler_timeout to try again."
+        ) from exc
     except (PDFPageCountError, PDFSyntaxError) as exc:
-        raise CorruptFile(f"Page {index + 1} of {pdf.name} cannot be rendered: the PDF is "
-                          "damaged. Scan the document again.") from exc
+        raise CorruptFile(
+            f"Page {index + 1} of {pdf.name} cannot be rendered: the PDF is "
+            "damaged. Scan the document again."
+        ) from exc
     except PDFInfoNotInstalledError as exc:
         raise MissingDependency("Poppler is not installed. Run `make run`.") from exc
     if not images:
-        raise ExternalProgramError(f"Poppler rendered nothing for page {index + 1} of "
-                                   f"{pdf.name}.")
+        raise ExternalProgramError(f"Poppler rendered nothing for page {index + 1} of {pdf.name}.")
     return images[0]
 
 
@@ -63,15 +74,20 @@ def page_texts(pdf: Path, timeout: float) -> list[str]:
     version()
     try:
         proc = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=timeout,
+            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+            capture_output=True,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise ProgramTimeout(f"Reading the text of {pdf.name} took longer than {timeout:.0f} "
-                             "seconds.") from exc
+        raise ProgramTimeout(
+            f"Reading the text of {pdf.name} took longer than {timeout:.0f} seconds."
+        ) from exc
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise CorruptFile(f"The text of {pdf.name} cannot be read: the PDF is damaged "
-                          f"({detail[-1] if detail else 'pdftotext failed'}).")
+        raise CorruptFile(
+            f"The text of {pdf.name} cannot be read: the PDF is damaged "
+            f"({detail[-1] if detail else 'pdftotext failed'})."
+        )
     pages = proc.stdout.decode("utf-8", "replace").split("\f")
     return pages[:-1] if pages and pages[-1] == "" else pages

@@ -67,12 +67,16 @@ def open_pdf(path: Path) -> pikepdf.Pdf:
     try:
         return pikepdf.open(path)
     except pikepdf.PasswordError as exc:
-        raise EncryptedPdf(f"The PDF {path.name} is protected by a password. Save an "
-                           "unprotected copy and drop that into the inbox.") from exc
+        raise EncryptedPdf(
+            f"The PDF {path.name} is protected by a password. Save an "
+            "unprotected copy and drop that into the inbox."
+        ) from exc
     except (pikepdf.PdfError, OSError, ValueError) as exc:
         detail = str(exc).replace(f"{path}: ", "").replace(str(path), path.name)
-        raise CorruptFile(f"The PDF {path.name} is damaged and cannot be read ({detail}). "
-                          "Scan the document again.") from exc
+        raise CorruptFile(
+            f"The PDF {path.name} is damaged and cannot be read ({detail}). "
+            "Scan the document again."
+        ) from exc
 
 
 def _open_image(path: Path) -> Image.Image:
@@ -81,8 +85,9 @@ def _open_image(path: Path) -> Image.Image:
         image.verify()  # structure only; decoding errors surface when a page is loaded
         return Image.open(path)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise CorruptFile(f"The image {path.name} is damaged and cannot be read ({exc}). "
-                          "Scan the page again.") from exc
+        raise CorruptFile(
+            f"The image {path.name} is damaged and cannot be read ({exc}). Scan the page again."
+        ) from exc
 
 
 def _image_dpi(image: Image.Image, default_dpi: int) -> float:
@@ -98,15 +103,16 @@ def _image_base_pdf(source: Path, work_dir: Path, default_dpi: int) -> Path:
     """Wrap image pages into a PDF without re-encoding them (JPEG and CCITT G4 pass through)."""
     out = work_dir / "base.pdf"
 
-    def layout(imgwidthpx: int, imgheightpx: int, ndpi: tuple[float, float]) -> tuple[
-            float, float, float, float]:
+    def layout(
+        imgwidthpx: int, imgheightpx: int, ndpi: tuple[float, float]
+    ) -> tuple[float, float, float, float]:
         dpi_x, dpi_y = (d if d >= 72 else default_dpi for d in ndpi)
         w, h = imgwidthpx * 72 / dpi_x, imgheightpx * 72 / dpi_y
         return w, h, w, h
 
     try:
         data = img2pdf.convert(str(source), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)
-    except Exception as exc:  # noqa: BLE001 - img2pdf raises many kinds; fall back to re-encoding
+    except Exception as exc:
         log.info("img2pdf could not embed %s as is (%s); re-encoding losslessly", source, exc)
         data = _reencoded_pdf(source, work_dir, default_dpi, layout)
     try:
@@ -129,7 +135,9 @@ def _reencoded_pdf(source: Path, work_dir: Path, default_dpi: int, layout: Any) 
             frames.append(str(path))
         return bytes(img2pdf.convert(frames, layout_fun=layout))
     except (OSError, ValueError) as exc:
-        raise CorruptFile(f"The image {source.name} is damaged and cannot be read ({exc}).") from exc
+        raise CorruptFile(
+            f"The image {source.name} is damaged and cannot be read ({exc})."
+        ) from exc
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -145,15 +153,22 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def plan_document(source: Path, media_type: MediaType, work_dir: Path, *, default_dpi: int,
-                  text_min_chars: int, redo_text: bool, poppler_timeout: float) -> DocumentPlan:
+def plan_document(
+    source: Path,
+    media_type: MediaType,
+    work_dir: Path,
+    *,
+    default_dpi: int,
+    text_min_chars: int,
+    redo_text: bool,
+    poppler_timeout: float,
+) -> DocumentPlan:
     """Decide how a document's pages will be read: its base PDF and which pages have text.
 
     The base PDF is the scan itself for PDFs, or a lossless wrapping of image scans; the
     searchable PDF is that base with a text layer added, so page images are never re-encoded.
     """
-    base = source if media_type is MediaType.PDF else _image_base_pdf(source, work_dir,
-                                                                      default_dpi)
+    base = source if media_type is MediaType.PDF else _image_base_pdf(source, work_dir, default_dpi)
     with open_pdf(base) as pdf:
         count = len(pdf.pages)
     if count == 0:
@@ -180,8 +195,11 @@ def _mediabox(page: pikepdf.Page) -> tuple[float, float, float, float]:
 
 def _to_displayed(image: Image.Image, rotate: int) -> Image.Image:
     """Turn stored pixels the way the PDF viewer turns the page (/Rotate is clockwise)."""
-    turn = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
-            270: Image.Transpose.ROTATE_90}
+    turn = {
+        90: Image.Transpose.ROTATE_270,
+        180: Image.Transpose.ROTATE_180,
+        270: Image.Transpose.ROTATE_90,
+    }
     return image.transpose(turn[rotate]) if rotate in turn else image
 
 
@@ -207,8 +225,8 @@ def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster 
     stack: list[list[float]] = []
     placed: list[float] | None = None
     try:
-        for operands, operator in pikepdf.parse_content_stream(page):
-            op = str(operator)
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, op = instruction.operands, str(instruction.operator)
             if op == "q":
                 stack.append(ctm)
             elif op == "Q":
@@ -216,8 +234,14 @@ def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster 
             elif op == "cm":
                 a, b, c, d, e, f = (float(v) for v in operands)
                 m = ctm
-                ctm = [a * m[0] + b * m[2], a * m[1] + b * m[3], c * m[0] + d * m[2],
-                       c * m[1] + d * m[3], e * m[0] + f * m[2] + m[4], e * m[1] + f * m[3] + m[5]]
+                ctm = [
+                    a * m[0] + b * m[2],
+                    a * m[1] + b * m[3],
+                    c * m[0] + d * m[2],
+                    c * m[1] + d * m[3],
+                    e * m[0] + f * m[2] + m[4],
+                    e * m[1] + f * m[3] + m[5],
+                ]
             elif op == "Do":
                 if placed is not None or str(operands[0]) != names[0]:
                     return None
@@ -236,12 +260,12 @@ def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster 
     if covered < 0.9 * (x1 - x0) * (y1 - y0):
         return None
     xobj = images[names[0]]
-    if xobj.get("/ImageMask", False) or "/SMask" in xobj:
+    if not isinstance(xobj, pikepdf.Stream) or xobj.get("/ImageMask", False) or "/SMask" in xobj:
         return None
     try:
         image = pikepdf.PdfImage(xobj).as_pil_image()
         image.load()
-    except Exception:  # noqa: BLE001 - any decoder failure means "render instead"
+    except Exception:
         return None
     dpi = image.width / (a / 72)
     if not min_dpi <= dpi <= max_dpi:
@@ -251,8 +275,16 @@ def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster 
     return PageRaster(_for_ocr(_to_displayed(image, rotate)), dpi, frame, "native")
 
 
-def load_page(plan: DocumentPlan, index: int, *, render_dpi: int, default_dpi: int,
-              min_native_dpi: int, max_native_dpi: int, poppler_timeout: float) -> PageRaster:
+def load_page(
+    plan: DocumentPlan,
+    index: int,
+    *,
+    render_dpi: int,
+    default_dpi: int,
+    min_native_dpi: int,
+    max_native_dpi: int,
+    poppler_timeout: float,
+) -> PageRaster:
     """Get page ``index`` of a planned document as a greyscale or bilevel image for OCR."""
     with open_pdf(plan.base_pdf) as pdf:
         page = pdf.pages[index]
@@ -264,8 +296,10 @@ def load_page(plan: DocumentPlan, index: int, *, render_dpi: int, default_dpi: i
                 image.seek(index)
                 image.load()
             except (OSError, EOFError, ValueError) as exc:
-                raise CorruptFile(f"Page {index + 1} of {plan.source.name} cannot be decoded "
-                                  f"({exc}). Scan it again.") from exc
+                raise CorruptFile(
+                    f"Page {index + 1} of {plan.source.name} cannot be decoded "
+                    f"({exc}). Scan it again."
+                ) from exc
             frame = PageFrame(*box, rotate)
             displayed = _to_displayed(_for_ocr(image), rotate)
             dpi = displayed.width * 72 / frame.displayed_size[0]
@@ -275,5 +309,3 @@ def load_page(plan: DocumentPlan, index: int, *, render_dpi: int, default_dpi: i
             return native
     image = poppler.render_page(plan.base_pdf, index, render_dpi, poppler_timeout)
     return PageRaster(_for_ocr(image), float(render_dpi), PageFrame(*box, rotate), "rendered")
-
-

@@ -22,8 +22,12 @@ class MediaType(StrEnum):
         return self is not MediaType.PDF
 
 
-_SUFFIX = {MediaType.PDF: ".pdf", MediaType.TIFF: ".tif", MediaType.JPEG: ".jpg",
-           MediaType.PNG: ".png"}
+_SUFFIX = {
+    MediaType.PDF: ".pdf",
+    MediaType.TIFF: ".tif",
+    MediaType.JPEG: ".jpg",
+    MediaType.PNG: ".png",
+}
 
 # Names that editors and copy tools use for files still being written.
 _TRANSIENT_SUFFIXES = (".tmp", ".part", ".crdownload", ".partial", ".swp", ".error.txt")

@@ -71,8 +71,9 @@ class InboxWatcher:
     def start(self) -> None:
         """Begin watching; call :meth:`stop` to end."""
         self.inbox.mkdir(parents=True, exist_ok=True)
-        observer: BaseObserver = (PollingObserver(timeout=self.poll_interval) if self.polling
-                                  else Observer())
+        observer: BaseObserver = (
+            PollingObserver(timeout=self.poll_interval) if self.polling else Observer()
+        )
         observer.schedule(_Handler(self.events), str(self.inbox), recursive=True)
         observer.daemon = True
         observer.start()

@@ -46,14 +46,15 @@ def batch_row(session: Session, name: str) -> Batch:
     return batch
 
 
-def write_error_note(target: Path, original_name: str, reason: str, document_id: int | None,
-                     batch: str) -> Path:
+def write_error_note(
+    target: Path, original_name: str, reason: str, document_id: int | None, batch: str
+) -> Path:
     """Write ``<name>.error.txt`` beside a quarantined file, in words a clerk can act on."""
     note = target.with_name(target.name + ".error.txt")
     when = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M")
     ref = f", document {document_id}" if document_id is not None else ""
     note.write_text(
-        f"hoso could not process \"{original_name}\" (batch {batch}{ref}) on {when}.\n\n"
+        f'hoso could not process "{original_name}" (batch {batch}{ref}) on {when}.\n\n'
         f"Reason: {reason}\n\n"
         "The original file is kept unchanged. Once the problem is fixed, drop the file into the "
         "inbox again; it will be processed anew.\n",
@@ -62,8 +63,16 @@ def write_error_note(target: Path, original_name: str, reason: str, document_id:
     return note
 
 
-def quarantine_file(source: Path, settings: Settings, batch: str, name: str, reason: str,
-                    document_id: int | None, *, move: bool) -> Path:
+def quarantine_file(
+    source: Path,
+    settings: Settings,
+    batch: str,
+    name: str,
+    reason: str,
+    document_id: int | None,
+    *,
+    move: bool,
+) -> Path:
     """Put a file that cannot be processed in the quarantine folder with a note of why."""
     folder = settings.quarantine_dir
     if not batch[:4].isdigit():  # keep the clerk's batch folder; day batches go to the top
@@ -77,8 +86,9 @@ def quarantine_file(source: Path, settings: Settings, batch: str, name: str, rea
             shutil.copyfile(source, target)
         write_error_note(target, name, reason, document_id, batch)
     except OSError as exc:
-        raise StorageError(f"The file {name} could not be put in quarantine at {folder} "
-                           f"({exc.strerror or exc}).") from exc
+        raise StorageError(
+            f"The file {name} could not be put in quarantine at {folder} ({exc.strerror or exc})."
+        ) from exc
     return target
 
 
@@ -94,8 +104,9 @@ def take_file(db: Database, settings: Settings, path: Path, batch: str) -> Intak
     stored = store_original(path, settings.originals_dir, suffix)
     inbox_path = str(path.relative_to(settings.inbox_dir))
     with db.session() as session:
-        doc, message = _record(session, settings, stored, path.name, inbox_path, batch,
-                               media_type, refusal)
+        doc, message = _record(
+            session, settings, stored, path.name, inbox_path, batch, media_type, refusal
+        )
         result = IntakeResult(doc.id, doc.state, batch, message)
     if refusal is not None:
         quarantine_file(path, settings, batch, path.name, refusal, result.document_id, move=True)
@@ -105,38 +116,58 @@ def take_file(db: Database, settings: Settings, path: Path, batch: str) -> Intak
     return result
 
 
-def _record(session: Session, settings: Settings, stored: StoredFile, name: str,
-            inbox_path: str, batch: str, media_type: MediaType | None,
-            refusal: str | None) -> tuple[Document, str]:
+def _record(
+    session: Session,
+    settings: Settings,
+    stored: StoredFile,
+    name: str,
+    inbox_path: str,
+    batch: str,
+    media_type: MediaType | None,
+    refusal: str | None,
+) -> tuple[Document, str]:
     batch_obj = batch_row(session, batch)
     relative = str(stored.path.relative_to(settings.archive_dir))
     existing = session.scalar(
-        select(Document).where(Document.sha256 == stored.sha256,
-                               Document.duplicate_of_id.is_(None))
+        select(Document).where(Document.sha256 == stored.sha256, Document.duplicate_of_id.is_(None))
     )
     if existing is not None:
-        if existing.inbox_path == inbox_path and existing.batch_id == batch_obj.id and (
-                existing.state != State.FAILED.value):
+        if (
+            existing.inbox_path == inbox_path
+            and existing.batch_id == batch_obj.id
+            and (existing.state != State.FAILED.value)
+        ):
             return existing, "already taken before an interruption; the inbox copy is removed"
         if existing.state == State.FAILED.value and refusal is None:
             existing.state = State.RECEIVED.value
             existing.error = None
             return existing, f"dropped again after failing; document {existing.id} is retried"
         duplicate = Document(
-            batch=batch_obj, original_name=name, inbox_path=inbox_path, sha256=stored.sha256,
-            size=stored.size, media_type=media_type.value if media_type else "",
-            original_path=relative, state=State.DUPLICATE.value, duplicate_of_id=existing.id,
+            batch=batch_obj,
+            original_name=name,
+            inbox_path=inbox_path,
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=media_type.value if media_type else "",
+            original_path=relative,
+            state=State.DUPLICATE.value,
+            duplicate_of_id=existing.id,
             error=f"Exact duplicate of document {existing.id} ({existing.original_name}); "
-                  "not processed again.",
+            "not processed again.",
         )
         session.add(duplicate)
         session.flush()
         return duplicate, f"duplicate of document {existing.id}, not processed again"
     doc = Document(
-        batch=batch_obj, original_name=name, inbox_path=inbox_path, sha256=stored.sha256,
-        size=stored.size, media_type=media_type.value if media_type else "",
+        batch=batch_obj,
+        original_name=name,
+        inbox_path=inbox_path,
+        sha256=stored.sha256,
+        size=stored.size,
+        media_type=media_type.value if media_type else "",
         original_path=relative,
-        state=State.FAILED.value if refusal else State.RECEIVED.value, error=refusal,
+        state=State.FAILED.value if refusal else State.RECEIVED.value,
+        error=refusal,
     )
     session.add(doc)
     session.flush()

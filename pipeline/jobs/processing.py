@@ -17,10 +17,10 @@ from pipeline.archive.store import place_file, safe_name
 from pipeline.chain import DocumentResult
 from pipeline.errors import NotFound
 from pipeline.jobs.intake import quarantine_file
+from pipeline.parallel import Job
 from pipeline.records.database import Database
 from pipeline.records.models import Document, Page, State, utcnow
 from pipeline.settings import Settings
-from pipeline.parallel import Job
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ def recover_interrupted(db: Database) -> int:
     """Put documents left half-processed by a crash back in the queue; returns how many."""
     with db.session() as session:
         result = session.execute(
-            update(Document).where(Document.state == State.PROCESSING.value)
+            update(Document)
+            .where(Document.state == State.PROCESSING.value)
             .values(state=State.RECEIVED.value)
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -48,10 +49,14 @@ def recover_interrupted(db: Database) -> int:
 def count_waiting(db: Database) -> int:
     """How many documents are received or processing."""
     with db.session() as session:
-        return int(session.scalar(
-            select(func.count()).select_from(Document)
-            .where(Document.state.in_([State.RECEIVED.value, State.PROCESSING.value]))
-        ) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Document)
+                .where(Document.state.in_([State.RECEIVED.value, State.PROCESSING.value]))
+            )
+            or 0
+        )
 
 
 def claim_received(db: Database, settings: Settings, limit: int) -> list[Claim]:
@@ -61,14 +66,22 @@ def claim_received(db: Database, settings: Settings, limit: int) -> list[Claim]:
     claims: list[Claim] = []
     with db.session() as session:
         docs = session.scalars(
-            select(Document).where(Document.state == State.RECEIVED.value)
-            .order_by(Document.id).limit(limit)
+            select(Document)
+            .where(Document.state == State.RECEIVED.value)
+            .order_by(Document.id)
+            .limit(limit)
         ).all()
         for doc in docs:
             doc.state = State.PROCESSING.value
             doc.attempts += 1
-            claims.append(Claim(doc.id, settings.archive_dir / doc.original_path,
-                                doc.original_name, doc.batch.name))
+            claims.append(
+                Claim(
+                    doc.id,
+                    settings.archive_dir / doc.original_path,
+                    doc.original_name,
+                    doc.batch.name,
+                )
+            )
     return claims
 
 
@@ -94,8 +107,7 @@ def archive_name(settings: Settings, document_id: int, batch: str, name: str) ->
     return folder / f"{document_id:06d}-{safe_name(Path(name).stem)}.pdf"
 
 
-def record_success(db: Database, settings: Settings, claim: Claim,
-                   result: DocumentResult) -> Path:
+def record_success(db: Database, settings: Settings, claim: Claim, result: DocumentResult) -> Path:
     """File the searchable PDF and store the pages, in one transaction."""
     assert result.output is not None
     target = archive_name(settings, claim.document_id, claim.batch, claim.name)
@@ -106,12 +118,17 @@ def record_success(db: Database, settings: Settings, claim: Claim,
             if doc is None:
                 raise NotFound(f"Document {claim.document_id} disappeared from the database.")
             placed = place_file(result.output, target)
-            doc.pages = [Page(index=p.index, text=p.text, confidence=p.confidence,
-                              source=p.source, dpi=p.dpi) for p in result.pages]
+            doc.pages = [
+                Page(
+                    index=p.index, text=p.text, confidence=p.confidence, source=p.source, dpi=p.dpi
+                )
+                for p in result.pages
+            ]
             confidences = [p.confidence for p in result.pages if p.source == "ocr"]
             doc.page_count = len(result.pages)
-            doc.mean_confidence = (round(sum(confidences) / len(confidences), 2)
-                                   if confidences else None)
+            doc.mean_confidence = (
+                round(sum(confidences) / len(confidences), 2) if confidences else None
+            )
             doc.media_type = result.media_type.value
             doc.output_path = str(target.relative_to(settings.archive_dir))
             doc.output_sha256 = placed.sha256
@@ -134,7 +151,8 @@ def record_failure(db: Database, settings: Settings, claim: Claim, reason: str) 
         doc.state = State.FAILED.value
         doc.error = reason
     try:
-        quarantine_file(claim.original, settings, claim.batch, claim.name, reason,
-                        claim.document_id, move=False)
-    except Exception as exc:  # noqa: BLE001 - the failure is recorded; quarantine is a courtesy
+        quarantine_file(
+            claim.original, settings, claim.batch, claim.name, reason, claim.document_id, move=False
+        )
+    except Exception as exc:
         log.error("could not quarantine document %s: %s", claim.document_id, exc)

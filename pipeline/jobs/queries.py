@@ -30,7 +30,8 @@ def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
         "doc_type": doc.doc_type,
         "number": doc.number,
         "archived_path": str(settings.archive_dir / doc.output_path) if doc.output_path else None,
-        "original_path": str(settings.archive_dir / doc.original_path) if doc.original_path
+        "original_path": str(settings.archive_dir / doc.original_path)
+        if doc.original_path
         else None,
         "duplicate_of": doc.duplicate_of_id,
         "error": doc.error,
@@ -39,12 +40,22 @@ def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
     }
 
 
-def list_documents(db: Database, settings: Settings, *, state: str | None = None,
-                   batch: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def list_documents(
+    db: Database,
+    settings: Settings,
+    *,
+    state: str | None = None,
+    batch: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
     """Documents, newest first, optionally filtered by state and batch."""
     with db.session() as session:
-        query = select(Document).options(selectinload(Document.batch)).order_by(
-            Document.id.desc()).limit(limit)
+        query = (
+            select(Document)
+            .options(selectinload(Document.batch))
+            .order_by(Document.id.desc())
+            .limit(limit)
+        )
         if state:
             query = query.where(Document.state == state)
         if batch:
@@ -57,8 +68,10 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
     with db.session() as session:
         doc = session.get(Document, document_id)
         if doc is None:
-            raise NotFound(f"There is no document {document_id}. "
-                           "`hoso documents list` shows the documents there are.")
+            raise NotFound(
+                f"There is no document {document_id}. "
+                "`hoso documents list` shows the documents there are."
+            )
         data = document_summary(doc, settings)
         data["size"] = doc.size
         data["media_type"] = doc.media_type
@@ -66,8 +79,14 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
         data["inbox_path"] = doc.inbox_path
         data["output_sha256"] = doc.output_sha256
         data["page_details"] = [
-            {"index": p.index, "text": p.text, "confidence": p.confidence, "source": p.source,
-             "dpi": p.dpi} for p in doc.pages
+            {
+                "index": p.index,
+                "text": p.text,
+                "confidence": p.confidence,
+                "source": p.source,
+                "dpi": p.dpi,
+            }
+            for p in doc.pages
         ]
         return data
 
@@ -77,26 +96,38 @@ def status(db: Database, *, errors: int = 10) -> dict[str, Any]:
     with db.session() as session:
         counts = {state.value: 0 for state in State}
         for state, count in session.execute(
-                select(Document.state, func.count()).group_by(Document.state)):
+            select(Document.state, func.count()).group_by(Document.state)
+        ):
             counts[state] = count
         batches: dict[str, dict[str, Any]] = {}
         for name, state, count in session.execute(
-                select(Batch.name, Document.state, func.count()).join(Document)
-                .group_by(Batch.name, Document.state).order_by(Batch.name)):
+            select(Batch.name, Document.state, func.count())
+            .join(Document)
+            .group_by(Batch.name, Document.state)
+            .order_by(Batch.name)
+        ):
             entry = batches.setdefault(name, {"name": name, "documents": 0, "states": {}})
             entry["documents"] += count
             entry["states"][state] = count
         failed = session.scalars(
-            select(Document).options(selectinload(Document.batch))
+            select(Document)
+            .options(selectinload(Document.batch))
             .where(Document.state == State.FAILED.value)
-            .order_by(Document.updated_at.desc()).limit(errors)
+            .order_by(Document.updated_at.desc())
+            .limit(errors)
         ).all()
         return {
             "states": counts,
             "total": sum(counts.values()),
             "batches": list(batches.values()),
             "recent_errors": [
-                {"id": d.id, "file": d.original_name, "batch": d.batch.name, "error": d.error,
-                 "at": _iso(d.updated_at)} for d in failed
+                {
+                    "id": d.id,
+                    "file": d.original_name,
+                    "batch": d.batch.name,
+                    "error": d.error,
+                    "at": _iso(d.updated_at),
+                }
+                for d in failed
             ],
         }

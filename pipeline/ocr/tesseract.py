@@ -84,21 +84,26 @@ def check_model(tessdata: Path, languages: str) -> None:
             )
 
 
-
-
 @lru_cache(maxsize=4)
 def _api(tessdata: str, languages: str) -> tesserocr.PyTessBaseAPI:
     check_model(Path(tessdata), languages)
     try:
-        return tesserocr.PyTessBaseAPI(path=tessdata.rstrip("/") + "/", lang=languages,
-                                       psm=tesserocr.PSM.AUTO, oem=tesserocr.OEM.LSTM_ONLY)
+        return tesserocr.PyTessBaseAPI(
+            path=tessdata.rstrip("/") + "/",
+            lang=languages,
+            psm=tesserocr.PSM.AUTO,
+            oem=tesserocr.OEM.LSTM_ONLY,
+        )
     except RuntimeError as exc:
-        raise MissingDependency(f"Tesseract cannot load the model {languages} from {tessdata} "
-                                f"({exc}). Reinstall the models with `make models`.") from exc
+        raise MissingDependency(
+            f"Tesseract cannot load the model {languages} from {tessdata} "
+            f"({exc}). Reinstall the models with `make models`."
+        ) from exc
 
 
-def recognize(image: Image.Image, dpi: float, *, tessdata: Path, languages: str,
-              timeout: float) -> OcrPage:
+def recognize(
+    image: Image.Image, dpi: float, *, tessdata: Path, languages: str, timeout: float
+) -> OcrPage:
     """Read one page image and return its lines and words.
 
     Args:
@@ -117,15 +122,17 @@ def recognize(image: Image.Image, dpi: float, *, tessdata: Path, languages: str,
         raise OcrError(f"Tesseract failed on the page ({exc}).") from exc
     if not finished:
         api.Clear()
-        raise OcrTimeout(f"Reading the page took longer than {timeout:.0f} seconds and was "
-                         "stopped. The scan may be very noisy; raise ocr.page_timeout to retry.")
+        raise OcrTimeout(
+            f"Reading the page took longer than {timeout:.0f} seconds and was "
+            "stopped. The scan may be very noisy; raise ocr.page_timeout to retry."
+        )
     lines = _collect_lines(api)
     api.Clear()
     return OcrPage(tuple(lines), image.width, image.height)
 
 
 def _collect_lines(api: tesserocr.PyTessBaseAPI) -> list[TextLine]:
-    RIL = tesserocr.RIL
+    ril = tesserocr.RIL
     lines: list[TextLine] = []
     words: list[Word] = []
     line_box: tuple[int, int, int, int] | None = None
@@ -140,29 +147,30 @@ def _collect_lines(api: tesserocr.PyTessBaseAPI) -> list[TextLine]:
             lines.append(TextLine(tuple(words), line_box, baseline, block))
         words.clear()
 
-    for item in tesserocr.iterate_level(iterator, RIL.WORD):
-        if item.IsAtBeginningOf(RIL.BLOCK):
+    for item in tesserocr.iterate_level(iterator, ril.WORD):
+        if item.IsAtBeginningOf(ril.BLOCK):
             close_line()
             block += 1
-        if item.IsAtBeginningOf(RIL.TEXTLINE):
+        if item.IsAtBeginningOf(ril.TEXTLINE):
             close_line()
-            line_box = item.BoundingBox(RIL.TEXTLINE)
+            line_box = item.BoundingBox(ril.TEXTLINE)
             baseline = _baseline_at_edges(item, line_box)
         try:
-            raw = item.GetUTF8Text(RIL.WORD)
+            raw = item.GetUTF8Text(ril.WORD)
         except RuntimeError:  # tesserocr's way of saying the word is empty
             continue
         text = normalize_ocr_text(raw or "").strip()
-        box = item.BoundingBox(RIL.WORD)
+        box = item.BoundingBox(ril.WORD)
         if not text or box is None:
             continue
-        words.append(Word(text, tuple(box), float(item.Confidence(RIL.WORD))))
+        words.append(Word(text, tuple(box), float(item.Confidence(ril.WORD))))
     close_line()
     return lines
 
 
-def _baseline_at_edges(item: tesserocr.PyPageIterator,
-                       box: tuple[int, int, int, int] | None) -> tuple[float, float]:
+def _baseline_at_edges(
+    item: tesserocr.PyPageIterator, box: tuple[int, int, int, int] | None
+) -> tuple[float, float]:
     """Where the line's baseline crosses its left and right edges (image y, downwards)."""
     if box is None:
         return (0.0, 0.0)

@@ -19,11 +19,19 @@ def mark_pdfa(pdf: pikepdf.Pdf, *, title: str, producer: str) -> None:
     """Declare ``pdf`` as PDF/A-2b: output intent, XMP identification, synced document info."""
     icc = pikepdf.Stream(pdf, srgb_profile())
     icc["/N"] = 3
-    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1,
-        OutputConditionIdentifier="sRGB IEC61966-2.1", Info="sRGB IEC61966-2.1",
-        DestOutputProfile=icc,
-    ))])
+    pdf.Root.OutputIntents = pikepdf.Array(
+        [
+            pdf.make_indirect(
+                pikepdf.Dictionary(
+                    Type=pikepdf.Name.OutputIntent,
+                    S=pikepdf.Name.GTS_PDFA1,
+                    OutputConditionIdentifier="sRGB IEC61966-2.1",
+                    Info="sRGB IEC61966-2.1",
+                    DestOutputProfile=icc,
+                )
+            )
+        ]
+    )
     for key in ("/JavaScript", "/EmbeddedFiles"):
         if "/Names" in pdf.Root and key in pdf.Root.Names:
             del pdf.Root.Names[key]

@@ -47,22 +47,41 @@ def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
     font_file["/Length1"] = len(font_program)
     cid_to_gid = pikepdf.Stream(pdf, zlib.compress(b"\x00\x01" * 65536))
     cid_to_gid["/Filter"] = pikepdf.Name.FlateDecode
-    descriptor = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name.GlyphLessFont,
-        Flags=5, FontBBox=[0, 0, 500, 1000], ItalicAngle=0, Ascent=1000, Descent=0,
-        CapHeight=1000, StemV=80, FontFile2=font_file,
-    ))
-    cid_font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2,
-        BaseFont=pikepdf.Name.GlyphLessFont,
-        CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
-        FontDescriptor=descriptor, DW=500, CIDToGIDMap=cid_to_gid,
-    ))
-    return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name.GlyphLessFont,
-        Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[cid_font],
-        ToUnicode=pikepdf.Stream(pdf, _TO_UNICODE),
-    ))
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name.GlyphLessFont,
+            Flags=5,
+            FontBBox=[0, 0, 500, 1000],
+            ItalicAngle=0,
+            Ascent=1000,
+            Descent=0,
+            CapHeight=1000,
+            StemV=80,
+            FontFile2=font_file,
+        )
+    )
+    cid_font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.CIDFontType2,
+            BaseFont=pikepdf.Name.GlyphLessFont,
+            CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+            FontDescriptor=descriptor,
+            DW=500,
+            CIDToGIDMap=cid_to_gid,
+        )
+    )
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type0,
+            BaseFont=pikepdf.Name.GlyphLessFont,
+            Encoding=pikepdf.Name("/Identity-H"),
+            DescendantFonts=[cid_font],
+            ToUnicode=pikepdf.Stream(pdf, _TO_UNICODE),
+        )
+    )
 
 
 def frame_matrix(frame: PageFrame) -> tuple[float, float, float, float, float, float]:
@@ -93,7 +112,7 @@ def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
     sx, sy = disp_w / ocr.width, disp_h / ocr.height
     ops: list[str] = ["q", " ".join(_num(v) for v in frame_matrix(frame)) + " cm", "BT", "3 Tr"]
     for line in ocr.lines:
-        left, top, right, bottom = line.box
+        _, top, _, bottom = line.box
         # One horizontal baseline per line, at the line's middle: text extraction (pdftotext,
         # search indexers) groups words into lines by baseline, and a sloped or rotated line of a
         # skewed scan would be torn apart or interleaved with its neighbours.
@@ -105,14 +124,17 @@ def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
             w_left, _, w_right, _ = word.box
             natural = len(word.text) * _GLYPH_WIDTH * size
             scale = max(1.0, (w_right - w_left) * sx / natural * 100)
-            ops.append(f"{_num(scale)} Tz 1 0 0 1 {_num(w_left * sx)} {_num(base_y)} Tm "
-                       f"<{_hex(word.text)}> Tj")
+            ops.append(
+                f"{_num(scale)} Tz 1 0 0 1 {_num(w_left * sx)} {_num(base_y)} Tm "
+                f"<{_hex(word.text)}> Tj"
+            )
     ops += ["ET", "Q"]
     return ("\n".join(ops) + "\n").encode("ascii")
 
 
-def add_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, ocr: OcrPage, frame: PageFrame,
-                   font: pikepdf.Dictionary) -> None:
+def add_text_layer(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, ocr: OcrPage, frame: PageFrame, font: pikepdf.Dictionary
+) -> None:
     """Lay ``ocr``'s words over ``page`` without touching its existing content."""
     resources_dict = page.obj.get("/Resources")
     if resources_dict is None:

@@ -24,8 +24,9 @@ def _alembic_config(engine: Engine) -> Config:
     config.set_main_option(
         "script_location", str(resources.files("pipeline.records").joinpath("migrations"))
     )
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False)
-                           .replace("%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
     return config
 
 
@@ -46,6 +47,7 @@ def make_engine(url: str, timeout: float) -> Engine:
         }
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
@@ -56,6 +58,7 @@ def make_engine(url: str, timeout: float) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={round(timeout * 1000)}")
             cursor.close()
+
     return engine
 
 
@@ -71,9 +74,12 @@ def migrate(engine: Engine) -> str | None:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"The database at {engine.url.render_as_string()} cannot be "
-                            f"opened or migrated ({exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}). "
-                            "Check database_url in config.yaml and that the server runs.") from exc
+        cause = getattr(exc, "orig", None) or exc
+        raise DatabaseError(
+            f"The database at {engine.url.render_as_string()} cannot be opened or migrated "
+            f"({type(cause).__name__}: {str(cause).strip()}). "
+            "Check database_url in config.yaml and that the database server is running."
+        ) from exc
     return head
 
 
@@ -99,8 +105,10 @@ class Database:
             with session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"A database operation failed ({exc.__class__.__name__}). "
-                                "Check that the database is reachable and try again.") from exc
+            raise DatabaseError(
+                f"A database operation failed ({exc.__class__.__name__}). "
+                "Check that the database is reachable and try again."
+            ) from exc
         finally:
             session.close()
 

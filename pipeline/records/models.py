@@ -62,9 +62,13 @@ class Document(Base):
     __tablename__ = "documents"
     __table_args__ = (
         # One processed document per distinct file; duplicates point at it.
-        Index("uq_documents_sha256_primary", "sha256", unique=True,
-              sqlite_where=text("duplicate_of_id IS NULL"),
-              postgresql_where=text("duplicate_of_id IS NULL")),
+        Index(
+            "uq_documents_sha256_primary",
+            "sha256",
+            unique=True,
+            sqlite_where=text("duplicate_of_id IS NULL"),
+            postgresql_where=text("duplicate_of_id IS NULL"),
+        ),
         Index("ix_documents_state", "state"),
     )
 
@@ -87,14 +91,16 @@ class Document(Base):
     output_path: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     output_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     batch: Mapped[Batch] = relationship(back_populates="documents")
     duplicate_of: Mapped[Document | None] = relationship(remote_side=[id])
-    pages: Mapped[list[Page]] = relationship(back_populates="document", order_by="Page.index",
-                                             cascade="all, delete-orphan")
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="document", order_by="Page.index", cascade="all, delete-orphan"
+    )
 
 
 class Page(Base):

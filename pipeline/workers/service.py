@@ -42,8 +42,9 @@ class WatchService:
         resumed = processing.recover_interrupted(self.db)
         if resumed:
             log.info("resuming %d document(s) interrupted by a previous stop", resumed)
-        watcher = InboxWatcher(inbox, polling=settings.watch.polling,
-                               poll_interval=settings.watch.poll_interval)
+        watcher = InboxWatcher(
+            inbox, polling=settings.watch.polling, poll_interval=settings.watch.poll_interval
+        )
         watcher.start()
         for path in scan(inbox, quarantine):
             self.tracker.touch(path)
@@ -72,8 +73,12 @@ class WatchService:
                         log.info("processing document %s (%s)", claim.document_id, claim.name)
                     for outcome in runner.poll(timeout=0.5 if runner.busy else 0):
                         self._record(outcome)
-                    if once and not runner.busy and not len(self.tracker) and (
-                            processing.count_waiting(self.db) == 0):
+                    if (
+                        once
+                        and not runner.busy
+                        and not len(self.tracker)
+                        and (processing.count_waiting(self.db) == 0)
+                    ):
                         break
                     if not runner.busy:
                         stop.wait(min(0.5, settings.watch.poll_interval))
@@ -98,14 +103,20 @@ class WatchService:
                     quarantine_file(path, settings, batch, path.name, str(exc), None, move=True)
                 except HosoError as again:
                     log.error("%s", again)
-        except Exception as exc:  # noqa: BLE001 - one bad file must never stop the watcher
+        except Exception as exc:
             log.exception("unexpected failure taking %s", path.name)
             self.tracker.forget(path)
             self._failures[path] = 3
             try:
-                quarantine_file(path, settings, batch, path.name,
-                                f"An unexpected error stopped the intake ({exc}).", None,
-                                move=True)
+                quarantine_file(
+                    path,
+                    settings,
+                    batch,
+                    path.name,
+                    f"An unexpected error stopped the intake ({exc}).",
+                    None,
+                    move=True,
+                )
             except HosoError as again:
                 log.error("%s", again)
 
@@ -120,8 +131,12 @@ class WatchService:
         try:
             if outcome.result is not None:
                 target = processing.record_success(self.db, self.settings, claim, outcome.result)
-                log.info("document %s ready: %s (%d pages)", claim.document_id, target.name,
-                         len(outcome.result.pages))
+                log.info(
+                    "document %s ready: %s (%d pages)",
+                    claim.document_id,
+                    target.name,
+                    len(outcome.result.pages),
+                )
             else:
                 reason = outcome.error or "Processing failed for an unknown reason."
                 processing.record_failure(self.db, self.settings, claim, reason)

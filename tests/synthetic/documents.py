@@ -5,15 +5,71 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-            "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+SURNAMES = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Thu", "Xuân"]
-GIVEN = ["Hùng", "Lan", "Hương", "Tuấn", "Dũng", "Phương", "Thủy", "Hòa", "Thắng", "Mạnh",
-         "Yến", "Khởi", "Đạt", "Quyết", "Hạnh", "Trường", "Sơn", "Nghĩa", "Thảo", "Cường"]
-PROVINCES = ["Bắc Giang", "Tây Ninh", "Thái Bình", "Nghệ An", "Hà Tĩnh", "Quảng Ngãi",
-             "Đồng Tháp", "Phú Thọ", "Lạng Sơn", "Bình Định"]
-DISTRICTS = ["Lục Ngạn", "Tân Yên", "Yên Thế", "Hiệp Hòa", "Lạng Giang", "Sơn Động",
-             "Việt Yên", "Gò Dầu", "Hòa Thành", "Kiến Xương"]
+GIVEN = [
+    "Hùng",
+    "Lan",
+    "Hương",
+    "Tuấn",
+    "Dũng",
+    "Phương",
+    "Thủy",
+    "Hòa",
+    "Thắng",
+    "Mạnh",
+    "Yến",
+    "Khởi",
+    "Đạt",
+    "Quyết",
+    "Hạnh",
+    "Trường",
+    "Sơn",
+    "Nghĩa",
+    "Thảo",
+    "Cường",
+]
+PROVINCES = [
+    "Bắc Giang",
+    "Tây Ninh",
+    "Thái Bình",
+    "Nghệ An",
+    "Hà Tĩnh",
+    "Quảng Ngãi",
+    "Đồng Tháp",
+    "Phú Thọ",
+    "Lạng Sơn",
+    "Bình Định",
+]
+DISTRICTS = [
+    "Lục Ngạn",
+    "Tân Yên",
+    "Yên Thế",
+    "Hiệp Hòa",
+    "Lạng Giang",
+    "Sơn Động",
+    "Việt Yên",
+    "Gò Dầu",
+    "Hòa Thành",
+    "Kiến Xương",
+]
 COMMUNES = ["Quý Sơn", "Phượng Sơn", "Hồng Giang", "Tân Hoa", "Đồng Cốc", "Mỹ An", "Nghĩa Hồ"]
 CASE_TYPES = {"DS": "dân sự", "HNGĐ": "hôn nhân và gia đình", "KDTM": "kinh doanh, thương mại"}
 AMOUNT_WORDS = {
@@ -57,8 +113,15 @@ def _person(rng: random.Random) -> str:
 
 
 def _address(rng: random.Random, province: str) -> str:
-    return (f"thôn {rng.randint(1, 12)}, xã {rng.choice(COMMUNES)}, huyện {rng.choice(DISTRICTS)}, "
-            f"tỉnh {province}")
+    return (
+        f"thôn {rng.randint(1, 12)}, xã {rng.choice(COMMUNES)}, huyện {rng.choice(DISTRICTS)}, "
+        f"tỉnh {province}"
+    )
+
+
+def _dong(amount: int) -> str:
+    """An amount as printed in Vietnamese documents: dots between thousands."""
+    return f"{amount:,}".replace(",", ".")
 
 
 def _wrap(text: str, width: int = 78) -> list[str]:
@@ -76,8 +139,9 @@ def _wrap(text: str, width: int = 78) -> list[str]:
     return lines
 
 
-def _paragraphs(rng: random.Random, province: str, creditor: str, debtor: str,
-                amount: int, judgment: str) -> list[str]:
+def _paragraphs(
+    rng: random.Random, province: str, creditor: str, debtor: str, amount: int, judgment: str
+) -> list[str]:
     return [
         f"Căn cứ Bản án số {judgment} ngày {rng.randint(1, 28)} tháng {rng.randint(1, 12)} năm "
         f"{rng.randint(2015, 2024)} của Tòa án nhân dân huyện {rng.choice(DISTRICTS)}, "
@@ -85,9 +149,8 @@ def _paragraphs(rng: random.Random, province: str, creditor: str, debtor: str,
         f"Xét đơn yêu cầu thi hành án của ông {creditor}, địa chỉ: {_address(rng, province)};",
         f"Cho thi hành án đối với: bà {debtor}, sinh năm {rng.randint(1950, 1995)}; nơi cư trú: "
         f"{_address(rng, province)}.",
-        f"Nghĩa vụ phải thi hành: trả cho ông {creditor} số tiền {amount:,} đồng "
-        f"({AMOUNT_WORDS[amount]}) và lãi suất chậm thi hành án theo quy định của pháp luật."
-        .replace(",", "."),
+        f"Nghĩa vụ phải thi hành: trả cho ông {creditor} số tiền {_dong(amount)} đồng "
+        f"({AMOUNT_WORDS[amount]}) và lãi suất chậm thi hành án theo quy định của pháp luật.",
         "Chấp hành viên có trách nhiệm tổ chức thi hành quyết định này; người phải thi hành án "
         "có quyền tự nguyện thi hành trong thời hạn mười ngày kể từ ngày nhận được quyết định.",
         "Trường hợp hết thời hạn tự nguyện mà không thi hành thì bị cưỡng chế thi hành án theo "
@@ -123,12 +186,16 @@ def make_document(seed: int, pages: int = 1) -> SyntheticDocument:
         Line("Về việc thi hành án theo yêu cầu", "center", bold=True, size=13),
         Line("CHI CỤC TRƯỞNG CHI CỤC THI HÀNH ÁN DÂN SỰ", "center", bold=True, size=13),
     ]
-    body_lines = [Line(text) for para in _paragraphs(rng, province, creditor, debtor, amount,
-                                                     judgment) for text in _wrap(para)]
+    body_lines = [
+        Line(text)
+        for para in _paragraphs(rng, province, creditor, debtor, amount, judgment)
+        for text in _wrap(para)
+    ]
     page_list: list[list[Line]] = [header + body_lines]
     for page_no in range(2, pages + 1):
-        more = _paragraphs(rng, province, _person(rng), _person(rng),
-                           rng.choice(list(AMOUNT_WORDS)), judgment)
+        more = _paragraphs(
+            rng, province, _person(rng), _person(rng), rng.choice(list(AMOUNT_WORDS)), judgment
+        )
         lines = [Line(f"Trang {page_no}", "center", size=12)]
         lines += [Line(text) for para in more for text in _wrap(para)]
         page_list.append(lines)

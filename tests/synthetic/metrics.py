@@ -30,7 +30,7 @@ def line_errors(truth_line: str, output: str) -> int:
     end = min(len(output), alignment.dest_end + 2)
     window = output[start:end]
     # The window is padded a little; the best sub-window is the cheapest trim of it.
-    best = Levenshtein.distance(line, output[alignment.dest_start:alignment.dest_end])
+    best = Levenshtein.distance(line, output[alignment.dest_start : alignment.dest_end])
     for a in range(0, min(3, len(window))):
         for b in range(len(window), max(a, len(window) - 3), -1):
             best = min(best, Levenshtein.distance(line, window[a:b]))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.synthetic.documents import Line, SyntheticDocument
+from tests.synthetic.documents import SyntheticDocument
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
 A4_MM = (210.0, 297.0)
@@ -25,8 +25,12 @@ class RenderedPage:
 
 @lru_cache(maxsize=64)
 def _font(size_px: int, bold: bool, italic: bool) -> ImageFont.FreeTypeFont:
-    style = {(False, False): "Regular", (True, False): "Bold", (False, True): "Italic",
-             (True, True): "BoldItalic"}[(bold, italic)]
+    style = {
+        (False, False): "Regular",
+        (True, False): "Bold",
+        (False, True): "Italic",
+        (True, True): "BoldItalic",
+    }[(bold, italic)]
     return ImageFont.truetype(str(FONT_DIR / f"LiberationSerif-{style}.ttf"), size_px)
 
 
@@ -36,7 +40,7 @@ def render_page(doc: SyntheticDocument, index: int, dpi: int = 300) -> RenderedP
     height = round(A4_MM[1] / 25.4 * dpi)
     image = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(image)
-    margin_left, margin_right = round(30 / 25.4 * dpi), round(15 / 25.4 * dpi)
+    margin_left = round(30 / 25.4 * dpi)
     top = round(20 / 25.4 * dpi)
     y = {"left": top, "right": top, "body": 0, "center": 0}
     header_done = False
@@ -56,10 +60,7 @@ def render_page(doc: SyntheticDocument, index: int, dpi: int = 300) -> RenderedP
         if not header_done:
             y["body"] = max(y["left"], y["right"]) + advance
             header_done = True
-        if line.column == "center":
-            x = (width - text_width) / 2
-        else:
-            x = margin_left
+        x = (width - text_width) / 2 if line.column == "center" else margin_left
         draw.text((x, y["body"]), line.text, font=font, fill=0)
         y["body"] += advance
     return RenderedPage(image=image, text=doc.page_text(index), dpi=dpi)
