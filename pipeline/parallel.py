@@ -15,6 +15,7 @@ import shutil
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -98,7 +99,7 @@ class Runner:
     def __enter__(self) -> Runner:
         # One Tesseract thread per worker: the pool is the parallelism.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = self._new_pool()
         return self
 
     def __exit__(
@@ -128,8 +129,18 @@ class Runner:
         self, progress: _Progress, step: str, index: int, fn: Callable[..., object], *args: object
     ) -> None:
         assert self._pool is not None, "Runner must be used as a context manager"
-        future = self._pool.submit(_safe, fn, *args)
+        try:
+            future = self._pool.submit(_safe, fn, *args)
+        except BrokenProcessPool:
+            # A worker died (a crash inside a native library); the pool cannot be reused.
+            log.error("a worker process died; starting a new pool")
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            future = self._pool.submit(_safe, fn, *args)
         self._futures[future] = (progress, step, index)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def poll(self, timeout: float | None = None) -> list[Outcome]:
         """Advance finished steps; return the documents that completed (or failed) meanwhile."""
@@ -190,6 +201,13 @@ class Runner:
                 future.cancel()
                 del self._futures[future]
         self._close(progress)
+        if isinstance(exc, BrokenProcessPool):
+            return Outcome(
+                progress.job,
+                None,
+                "The worker process reading this file stopped unexpectedly.",
+                "WorkerCrashed",
+            )
         message = (
             str(exc)
             if isinstance(exc, HosoError)

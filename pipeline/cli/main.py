@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -91,6 +92,7 @@ def _setup_logging(level: str) -> None:
         datefmt="[%X]",
         handlers=[RichHandler(console=err, show_path=False)],
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _version(value: bool) -> None:
@@ -196,13 +198,9 @@ def process(
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         work_root = settings.work_root / f"process-{os.getpid()}"
+        outputs = _output_names(files, out_dir)
         job_list = [
-            Job(
-                str(i),
-                path.resolve(),
-                work_root / f"{i:05d}",
-                (out_dir / f"{path.stem}.pdf") if out_dir else None,
-            )
+            Job(str(i), path.resolve(), work_root / f"{i:05d}", outputs[i])
             for i, path in enumerate(files)
         ]
         failed = 0
@@ -229,8 +227,26 @@ def process(
                     _report_processed(outcome, as_json)
                     discard_work(outcome.job, settings.output.keep_work)
                     next_index += 1
+        if not settings.output.keep_work:
+            shutil.rmtree(work_root, ignore_errors=True)
         if failed:
             raise typer.Exit(1)
+
+
+def _output_names(files: list[Path], out_dir: Path | None) -> list[Path | None]:
+    """``<out>/<name>.pdf`` per input; a name used twice gets ``-2``, ``-3`` and so on."""
+    if out_dir is None:
+        return [None] * len(files)
+    used: set[str] = set()
+    names: list[Path | None] = []
+    for path in files:
+        stem, n = path.stem, 2
+        while stem in used:
+            stem = f"{path.stem}-{n}"
+            n += 1
+        used.add(stem)
+        names.append(out_dir / f"{stem}.pdf")
+    return names
 
 
 def _report_processed(outcome: Outcome, as_json: bool) -> None:

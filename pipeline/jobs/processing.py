@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from pipeline.archive.store import place_file, safe_name
+from pipeline.archive.store import place_file, safe_name, unique_path
 from pipeline.chain import DocumentResult
 from pipeline.errors import NotFound
 from pipeline.jobs.intake import quarantine_file
@@ -33,6 +33,7 @@ class Claim:
     original: Path
     name: str
     batch: str
+    attempts: int
 
 
 def recover_interrupted(db: Database) -> int:
@@ -80,6 +81,7 @@ def claim_received(db: Database, settings: Settings, limit: int) -> list[Claim]:
                     settings.archive_dir / doc.original_path,
                     doc.original_name,
                     doc.batch.name,
+                    doc.attempts,
                 )
             )
     return claims
@@ -104,7 +106,9 @@ def job_for(claim: Claim, settings: Settings) -> Job:
 def archive_name(settings: Settings, document_id: int, batch: str, name: str) -> Path:
     """Where a document's searchable PDF is filed: ``documents/<batch>/<id>-<name>.pdf``."""
     folder = settings.documents_dir.joinpath(*(safe_name(part) for part in batch.split("/")))
-    return folder / f"{document_id:06d}-{safe_name(Path(name).stem)}.pdf"
+    # A file left by a run killed between filing and committing is never overwritten; the
+    # resumed run files under the next free name instead.
+    return unique_path(folder, f"{document_id:06d}-{safe_name(Path(name).stem)}.pdf")
 
 
 def record_success(db: Database, settings: Settings, claim: Claim, result: DocumentResult) -> Path:
@@ -140,6 +144,14 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             target.unlink(missing_ok=True)
         raise
     return target
+
+
+def requeue(db: Database, claim: Claim) -> None:
+    """Put a document back in the queue, for a failure that was not the document's fault."""
+    with db.session() as session:
+        doc = session.get(Document, claim.document_id)
+        if doc is not None:
+            doc.state = State.RECEIVED.value
 
 
 def record_failure(db: Database, settings: Settings, claim: Claim, reason: str) -> None:

@@ -24,6 +24,8 @@ from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 3
+
 
 class WatchService:
     """Watch the inbox and process what arrives until stopped."""
@@ -137,8 +139,17 @@ class WatchService:
                     target.name,
                     len(outcome.result.pages),
                 )
+            elif outcome.error_type == "WorkerCrashed" and claim.attempts < MAX_ATTEMPTS:
+                # The crash may have been another document's; try this one again.
+                processing.requeue(self.db, claim)
+                log.warning("document %s: worker crashed; retrying", claim.document_id)
             else:
                 reason = outcome.error or "Processing failed for an unknown reason."
+                if outcome.error_type == "WorkerCrashed":
+                    reason += (
+                        f" It happened {MAX_ATTEMPTS} times; the file is probably damaged."
+                        " Scan it again."
+                    )
                 processing.record_failure(self.db, self.settings, claim, reason)
                 log.warning("document %s failed: %s", claim.document_id, reason)
         except HosoError as exc:

@@ -1,0 +1,49 @@
+"""The process pool survives a worker that dies, and names outputs without collisions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from pipeline.chain import ChainOptions
+from pipeline.cli.main import _output_names
+from pipeline.parallel import Job, Outcome, Runner
+from pipeline.settings import Settings
+from tests.conftest import Scans
+
+
+def test_a_dead_worker_fails_its_documents_and_the_pool_recovers(
+    scans: Scans, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    options = ChainOptions.from_settings(make_settings())
+    source = scans.pdf("crash.pdf", seed=60, pages=3, kind="clean")
+    with Runner(1, options) as runner:
+        runner.submit(Job("victim", source, tmp_path / "w1"))
+        outcomes: list[Outcome] = []
+        deadline = time.monotonic() + 60
+        killed = False
+        while runner.busy and time.monotonic() < deadline:
+            workers = psutil.Process().children(recursive=True)
+            busy = [w for w in workers if w.cpu_percent(interval=0.1) > 5]
+            if busy and not killed:
+                for worker in busy:
+                    worker.kill()  # as if Tesseract had crashed inside a native library
+                killed = True
+            outcomes += runner.poll(timeout=0.2)
+        assert killed
+        (victim,) = outcomes
+        assert victim.result is None and victim.error_type == "WorkerCrashed"
+        assert "stopped unexpectedly" in (victim.error or "")
+        # The next document goes through on a fresh pool.
+        (after,) = runner.run_all([Job("after", scans.jpeg(), tmp_path / "w2")])
+        assert after.error is None and after.result is not None
+
+
+def test_output_names_never_collide(tmp_path: Path) -> None:
+    files = [Path("a/scan.pdf"), Path("b/scan.pdf"), Path("scan.tif"), Path("other.jpg")]
+    names = _output_names(files, tmp_path)
+    assert [n.name for n in names if n] == ["scan.pdf", "scan-2.pdf", "scan-3.pdf", "other.pdf"]
+    assert _output_names(files, None) == [None] * 4
