@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -56,6 +57,14 @@ class _Progress:
 
 
 ProgressCallback = Callable[[Job, int, int], None]
+
+
+def _worker_init() -> None:
+    """Leave Ctrl-C to the parent, which stops cleanly.
+
+    A worker interrupted mid-page would report the document as failed when it was only stopped.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _safe(step: Callable[..., object], *args: object) -> object:
@@ -140,7 +149,9 @@ class Runner:
         self._futures[future] = (progress, step, index)
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(
+            self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
 
     def poll(self, timeout: float | None = None) -> list[Outcome]:
         """Advance finished steps; return the documents that completed (or failed) meanwhile."""
@@ -154,7 +165,9 @@ class Runner:
                 continue
             try:
                 value = future.result()
-            except Exception as exc:
+            except BaseException as exc:  # the worker's failure, reported as the outcome
+                # A finished future does not block, so even KeyboardInterrupt or SystemExit
+                # here was raised in the worker: it is that document's outcome, not ours.
                 outcomes.append(self._fail(progress, exc))
                 continue
             outcome = self._advance(progress, step, index, value)
@@ -201,7 +214,7 @@ class Runner:
                 future.cancel()
                 del self._futures[future]
         self._close(progress)
-        if isinstance(exc, BrokenProcessPool):
+        if isinstance(exc, BrokenProcessPool | KeyboardInterrupt | SystemExit):
             return Outcome(
                 progress.job,
                 None,

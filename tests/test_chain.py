@@ -56,6 +56,11 @@ def test_scanned_pdf_becomes_searchable_pdfa(
         meta = pdf.open_metadata()
         assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
         assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert "/Filter" not in pdf.Root.Metadata  # PDF/A: XMP stays readable
+        assert pdf.trailer.ID is not None
+        font = pdf.pages[0].Resources.Font["/HosoOCR"]
+        assert "/FontFile2" in font.DescendantFonts[0].FontDescriptor  # embedded
+        assert str(pdf.docinfo["/Producer"]) == meta["pdf:Producer"]
         # The page images are the scan's own, byte for byte.
         for page, orig in zip(pdf.pages, original.pages, strict=True):
             (img,), (orig_img,) = page.get_images().values(), orig.get_images().values()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,3 +48,30 @@ def test_output_names_never_collide(tmp_path: Path) -> None:
     names = _output_names(files, tmp_path)
     assert [n.name for n in names if n] == ["scan.pdf", "scan-2.pdf", "scan-3.pdf", "other.pdf"]
     assert _output_names(files, None) == [None] * 4
+
+
+def test_ctrl_c_reaching_the_workers_does_not_fail_documents(
+    scans: Scans, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A terminal's Ctrl-C goes to every process of the group; workers must leave it to the
+    parent, or the page being read would come back as an error and the document be failed."""
+    options = ChainOptions.from_settings(make_settings())
+    source = scans.pdf("sigint.pdf", seed=61, pages=2, kind="clean")
+    with Runner(1, options) as runner:
+        # Warm the pool so the signal reaches a worker reading a page, not one still starting.
+        runner.run_all([Job("warm", scans.jpeg(), tmp_path / "w0")])
+        runner.submit(Job("doc", source, tmp_path / "w"))
+        outcomes: list[Outcome] = []
+        sent = False
+        deadline = time.monotonic() + 60
+        while runner.busy and time.monotonic() < deadline:
+            workers = psutil.Process().children(recursive=True)
+            busy = [w for w in workers if w.cpu_percent(interval=0.1) > 5]
+            if busy and not sent:
+                for worker in busy:
+                    worker.send_signal(signal.SIGINT)
+                sent = True
+            outcomes += runner.poll(timeout=0.2)
+        assert sent
+        (outcome,) = outcomes
+        assert outcome.error is None, outcome.error

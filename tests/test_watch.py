@@ -26,6 +26,17 @@ def hoso(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+def db_states(db: Path) -> list[str]:
+    """Document states as the watcher has committed them ([] before the schema exists)."""
+    if not db.exists():
+        return []
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return [r[0] for r in conn.execute("SELECT state FROM documents ORDER BY id")]
+    except sqlite3.OperationalError:  # created but not migrated yet, or busy
+        return []
+
+
 def documents(env: dict[str, str]) -> list[dict]:  # type: ignore[type-arg]
     proc = hoso(["documents", "list", "--json"], env)
     assert proc.returncode == 0, proc.stderr
@@ -115,11 +126,9 @@ def test_a_killed_watcher_resumes_its_work(
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
-            if db.exists():
-                with sqlite3.connect(db) as conn:
-                    states = [r[0] for r in conn.execute("SELECT state FROM documents")]
-                if "processing" in states and "ready" not in states:
-                    break
+            states = db_states(db)
+            if "processing" in states and "ready" not in states:
+                break
             time.sleep(0.2)
         else:
             raise AssertionError("the watcher never started processing")
@@ -135,3 +144,39 @@ def test_a_killed_watcher_resumes_its_work(
     assert [d["state"] for d in docs] == ["ready"] * 3
     assert all(d["pages"] == 3 for d in docs)
     assert any("resuming" in line for line in proc.stderr.splitlines())
+
+
+def test_ctrl_c_stops_without_failing_anything(
+    scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(scans.pdf("ctrlc.pdf", seed=70, pages=3, kind="clean"), inbox / "ctrlc.pdf")
+    watcher = subprocess.Popen(
+        [HOSO, "watch"],
+        env=hoso_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    db = tmp_path / "hoso.db"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if "processing" in db_states(db):
+            break
+        time.sleep(0.2)
+    os.killpg(watcher.pid, signal.SIGINT)  # what the terminal sends to the whole group
+    _, stderr = watcher.communicate(timeout=120)
+    assert watcher.returncode == 0, stderr
+    assert not (inbox / "_failed").exists(), "a stopped document is not a failed one"
+    proc = subprocess.run(
+        [HOSO, "watch", "--once"],
+        capture_output=True,
+        text=True,
+        env=hoso_env,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [d["state"] for d in documents(hoso_env)] == ["ready"]

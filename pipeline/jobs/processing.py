@@ -71,6 +71,8 @@ def claim_received(db: Database, settings: Settings, limit: int) -> list[Claim]:
             .where(Document.state == State.RECEIVED.value)
             .order_by(Document.id)
             .limit(limit)
+            # Several watchers on one PostgreSQL database never claim the same document.
+            .with_for_update(skip_locked=True, of=Document)
         ).all()
         for doc in docs:
             doc.state = State.PROCESSING.value
