@@ -128,6 +128,20 @@ def _record(
 ) -> tuple[Document, str]:
     batch_obj = batch_row(session, batch)
     relative = str(stored.path.relative_to(settings.archive_dir))
+
+    def new_document(state: State, error: str | None) -> Document:
+        return Document(
+            batch=batch_obj,
+            original_name=name,
+            inbox_path=inbox_path,
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=media_type.value if media_type else "",
+            original_path=relative,
+            state=state.value,
+            error=error,
+        )
+
     existing = session.scalar(
         select(Document).where(Document.sha256 == stored.sha256, Document.duplicate_of_id.is_(None))
     )
@@ -142,33 +156,16 @@ def _record(
             existing.state = State.RECEIVED.value
             existing.error = None
             return existing, f"dropped again after failing; document {existing.id} is retried"
-        duplicate = Document(
-            batch=batch_obj,
-            original_name=name,
-            inbox_path=inbox_path,
-            sha256=stored.sha256,
-            size=stored.size,
-            media_type=media_type.value if media_type else "",
-            original_path=relative,
-            state=State.DUPLICATE.value,
-            duplicate_of_id=existing.id,
+        duplicate = new_document(
+            State.DUPLICATE,
             error=f"Exact duplicate of document {existing.id} ({existing.original_name}); "
             "not processed again.",
         )
+        duplicate.duplicate_of_id = existing.id
         session.add(duplicate)
         session.flush()
         return duplicate, f"duplicate of document {existing.id}, not processed again"
-    doc = Document(
-        batch=batch_obj,
-        original_name=name,
-        inbox_path=inbox_path,
-        sha256=stored.sha256,
-        size=stored.size,
-        media_type=media_type.value if media_type else "",
-        original_path=relative,
-        state=State.FAILED.value if refusal else State.RECEIVED.value,
-        error=refusal,
-    )
+    doc = new_document(State.FAILED if refusal else State.RECEIVED, error=refusal)
     session.add(doc)
     session.flush()
     return doc, "refused: " + refusal if refusal else "received"
