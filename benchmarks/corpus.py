@@ -23,6 +23,21 @@ KINDS: list[tuple[str, str]] = [
     ("blur", "jpeg"),
     ("jpeg", "jpeg"),
 ]
+# Issue 3's corpus: every kind of bad scan an office has; "fax" is a multi-page G4 TIFF file.
+HARD_KINDS: list[tuple[str, str]] = [
+    ("clean", "png"),
+    ("office_copy", "jpeg"),
+    ("fax", "tiff"),
+    ("faded", "jpeg"),
+    ("phone", "jpeg"),
+    ("rot90", "jpeg"),
+    ("rot180", "jpeg"),
+    ("rot270", "jpeg"),
+    ("faded_rot90", "jpeg"),
+    ("seal_signature", "jpeg"),
+    ("skew", "jpeg"),
+    ("low_dpi", "jpeg"),
+]
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,8 @@ def _encode(image: Image.Image, fmt: str, dpi: int) -> bytes:
     if fmt == "g4":
         image.convert("1").save(buf, "TIFF", compression="group4", dpi=(dpi, dpi))
     elif fmt == "jpeg":
-        image.convert("L").save(buf, "JPEG", quality=80, dpi=(dpi, dpi))
+        mode = "RGB" if image.mode == "RGB" else "L"
+        image.convert(mode).save(buf, "JPEG", quality=80, dpi=(dpi, dpi))
     else:
         image.save(buf, "PNG", dpi=(dpi, dpi))
     return buf.getvalue()
@@ -49,28 +65,41 @@ def page_image(seed: int, index: int, kind: str, pages: int) -> tuple[Image.Imag
     """A degraded page image, its true text and its resolution."""
     doc = make_document(seed, pages=pages)
     rendered = render_page(doc, index)
-    image = degrade(rendered.image, kind, seed * 100 + index)
-    dpi = 200 if kind in ("bilevel", "low_dpi") else 300
+    image = degrade(rendered.image, "bilevel" if kind == "fax" else kind, seed * 100 + index)
+    dpi = 200 if kind in ("bilevel", "low_dpi", "fax") else 300
     return image, rendered.text, dpi
 
 
-def build(folder: Path, documents: int, pages_per_doc: int, seed: int = 1000) -> list[CorpusFile]:
-    """Write ``documents`` PDFs of ``pages_per_doc`` pages each, cycling through the scan kinds."""
+def build(
+    folder: Path,
+    documents: int,
+    pages_per_doc: int,
+    seed: int = 1000,
+    kinds: list[tuple[str, str]] = KINDS,
+) -> list[CorpusFile]:
+    """Write ``documents`` files of ``pages_per_doc`` pages each, cycling through ``kinds``."""
     folder.mkdir(parents=True, exist_ok=True)
     files: list[CorpusFile] = []
     for n in range(documents):
-        kind, fmt = KINDS[n % len(KINDS)]
-        path = folder / f"doc{n:03d}-{kind}.pdf"
+        kind, fmt = kinds[n % len(kinds)]
+        path = folder / f"doc{n:03d}-{kind}.{'tif' if fmt == 'tiff' else 'pdf'}"
         truth_path = path.with_suffix(".json")
         if path.exists() and truth_path.exists():
             files.append(CorpusFile(path, kind, json.loads(truth_path.read_text("utf-8"))))
             continue
-        blobs, truths = [], []
+        blobs, truths, images = [], [], []
         for index in range(pages_per_doc):
             image, text, dpi = page_image(seed + n, index, kind, pages_per_doc)
             blobs.append(_encode(image, fmt, dpi))
+            if fmt == "tiff":
+                images.append(image.convert("1"))
             truths.append(text)
-        path.write_bytes(img2pdf.convert(blobs))
+        if fmt == "tiff":
+            images[0].save(
+                path, save_all=True, append_images=images[1:], compression="group4", dpi=(200, 200)
+            )
+        else:
+            path.write_bytes(img2pdf.convert(blobs))
         truth_path.write_text(json.dumps(truths, ensure_ascii=False), "utf-8")
         files.append(CorpusFile(path, kind, truths))
     return files

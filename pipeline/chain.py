@@ -8,12 +8,17 @@ small ones, over all worker processes. Nothing here knows of the database, the i
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pikepdf
+from numpy.typing import NDArray
+from PIL import Image
 
 from pipeline import __version__
+from pipeline.imaging.geometry import Matrix, identity
+from pipeline.imaging.prepare import PrepareOptions, prepare
 from pipeline.imaging.sources import DocumentPlan, PageFrame, load_page, open_pdf, plan_document
 from pipeline.ingest.filetypes import MediaType, sniff
 from pipeline.ocr import tesseract
@@ -38,6 +43,7 @@ class ChainOptions:
     redo_text_pages: bool
     poppler_timeout: float
     pdfa: bool
+    prepare: PrepareOptions
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChainOptions:
@@ -55,7 +61,23 @@ class ChainOptions:
             redo_text_pages=ocr.redo_text_pages,
             poppler_timeout=settings.programs.poppler_timeout,
             pdfa=settings.output.pdfa,
+            prepare=PrepareOptions(**settings.imaging.model_dump()),
         )
+
+
+class StageClock:
+    """Times the stages of one page, for the benchmark and for tuning."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> dict[str, float]:
+        """Charge the time since the last lap to ``stage``; returns all timings so far."""
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
+        self._last = now
+        return self.timings
 
 
 @dataclass(frozen=True)
@@ -66,10 +88,13 @@ class PageResult:
     text: str
     confidence: float
     source: str  # "ocr" or "text_layer"
-    ocr: tesseract.OcrPage | None
-    frame: PageFrame | None
+    ocr: tesseract.OcrPage | None  # words in the prepared image's pixels
+    frame: PageFrame | None  # where the upright raster sits on the page (new /Rotate included)
     dpi: float
-    seconds: float
+    timings: dict[str, float]  # seconds spent per stage: load, orientation, deskew, ..., ocr
+    to_upright: Matrix = field(default_factory=identity)  # prepared pixel -> upright raster
+    upright_size: tuple[int, int] = (0, 0)
+    notes: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,12 +129,10 @@ def plan(source: Path, work_dir: Path, options: ChainOptions) -> DocumentPlan:
 
 def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResult:
     """Read one page: its existing text layer, or OCR of its image (the second step)."""
-    started = time.perf_counter()
+    clock = StageClock()
     if index in doc.text_pages:
         text = normalize_ocr_text(doc.text_pages[index])
-        return PageResult(
-            index, text, 100.0, "text_layer", None, None, 0.0, time.perf_counter() - started
-        )
+        return PageResult(index, text, 100.0, "text_layer", None, None, 0.0, clock.lap("load"))
     raster = load_page(
         doc,
         index,
@@ -119,22 +142,34 @@ def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResul
         max_native_dpi=options.max_native_dpi,
         poppler_timeout=options.poppler_timeout,
     )
+    clock.lap("load")
+    tessdata = options.tessdata
+
+    def osd(gray: NDArray[np.uint8]) -> int | None:
+        small = Image.fromarray(gray).reduce(2) if max(gray.shape) > 2000 else Image.fromarray(gray)
+        return tesseract.detect_orientation(small, tessdata=tessdata)
+
+    prepared = prepare(raster.image, raster.dpi, options.prepare, clock.lap, osd)
     page = tesseract.recognize(
-        raster.image,
-        raster.dpi,
+        prepared.image,
+        prepared.dpi,
         tessdata=options.tessdata,
         languages=options.languages,
         timeout=options.page_timeout,
     )
+    frame = replace(raster.frame, rotate=(raster.frame.rotate + 90 * prepared.quarter_turns) % 360)
     return PageResult(
         index,
         page.text,
         round(page.mean_confidence, 2),
         "ocr",
         page,
-        raster.frame,
-        raster.dpi,
-        time.perf_counter() - started,
+        frame,
+        prepared.dpi,
+        clock.lap("ocr"),
+        prepared.to_upright,
+        prepared.upright_size,
+        prepared.notes,
     )
 
 
@@ -152,7 +187,12 @@ def assemble(doc: DocumentPlan, pages: list[PageResult], out: Path, options: Cha
                 continue
             if font is None:
                 font = glyphless_font(pdf)
-            add_text_layer(pdf, pdf.pages[result.index], result.ocr, result.frame, font)
+            page = pdf.pages[result.index]
+            if result.frame.rotate != int(page.obj.get("/Rotate", 0)) % 360:
+                page.obj.Rotate = result.frame.rotate  # a page fed sideways now shows upright
+            add_text_layer(
+                pdf, page, result.ocr, result.frame, font, result.to_upright, result.upright_size
+            )
         if options.pdfa:
             mark_pdfa(pdf, title=doc.source.stem, producer=f"hoso {__version__}")
         pdf.remove_unreferenced_resources()

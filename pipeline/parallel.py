@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+import cv2
+
 from pipeline import chain
 from pipeline.errors import HosoError
 from pipeline.imaging.sources import DocumentPlan
@@ -65,6 +67,7 @@ def _worker_init() -> None:
     A worker interrupted mid-page would report the document as failed when it was only stopped.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cv2.setNumThreads(1)  # the pool is the parallelism; more threads only contend
 
 
 def _safe(step: Callable[..., object], *args: object) -> object:

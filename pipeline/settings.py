@@ -52,6 +52,17 @@ class OcrSettings(_Section):
     redo_text_pages: bool = False
 
 
+class ImagingSettings(_Section):
+    """Preprocessing stages applied to the image Tesseract reads (the archived page is kept)."""
+
+    colour: bool = Field(True, description="read through red seals and blue ink")
+    orientation: bool = Field(True, description="turn pages fed sideways or upside down")
+    photo: bool = Field(True, description="find the sheet in phone photos, undo perspective")
+    light: bool = Field(True, description="flatten shadows, strengthen faded toner")
+    deskew: bool = True
+    upscale_below_dpi: float = Field(0, ge=0, description="0: never upscale")
+
+
 class OutputSettings(_Section):
     """The searchable PDF."""
 
@@ -81,6 +92,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     watch: WatchSettings = WatchSettings()
     ocr: OcrSettings = OcrSettings()
+    imaging: ImagingSettings = ImagingSettings()
     output: OutputSettings = OutputSettings()
     programs: ProgramSettings = ProgramSettings()
     base_dir: Path = Field(REPO_ROOT, description="relative paths are resolved against this")

@@ -123,7 +123,7 @@ def _print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def process_record(outcome: Outcome) -> dict[str, Any]:
+def process_record(outcome: Outcome, timings: bool = False) -> dict[str, Any]:
     """The JSON object ``hoso process --json`` prints for one input file.
 
     Field extraction (type, numbers, parties...) is not part of the chain yet, so those fields
@@ -132,7 +132,11 @@ def process_record(outcome: Outcome) -> dict[str, Any]:
     result = outcome.result
     return {
         "file": str(outcome.job.source),
-        "pages": [{"text": p.text, "confidence": p.confidence} for p in result.pages]
+        "pages": [
+            {"text": p.text, "confidence": p.confidence}
+            | ({"timings": {k: round(v, 4) for k, v in p.timings.items()}} if timings else {})
+            for p in result.pages
+        ]
         if result
         else [],
         "doc_type": "",
@@ -185,6 +189,9 @@ def process(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write <name>.pdf here")] = None,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="with --json: seconds per stage for each page")
+    ] = False,
 ) -> None:
     """Read files directly, without inbox or database (trying things out, benchmarks)."""
     with _reported():
@@ -224,7 +231,7 @@ def process(
                 while next_index < len(job_list) and str(next_index) in pending:
                     outcome = pending.pop(str(next_index))
                     failed += outcome.error is not None
-                    _report_processed(outcome, as_json)
+                    _report_processed(outcome, as_json, timings)
                     discard_work(outcome.job, settings.output.keep_work)
                     next_index += 1
         if not settings.output.keep_work:
@@ -249,9 +256,9 @@ def _output_names(files: list[Path], out_dir: Path | None) -> list[Path | None]:
     return names
 
 
-def _report_processed(outcome: Outcome, as_json: bool) -> None:
+def _report_processed(outcome: Outcome, as_json: bool, timings: bool) -> None:
     if as_json:
-        _print_json(process_record(outcome))
+        _print_json(process_record(outcome, timings))
         return
     name = outcome.job.source.name
     if outcome.result is None:

@@ -204,11 +204,12 @@ def _to_displayed(image: Image.Image, rotate: int) -> Image.Image:
 
 
 def _for_ocr(image: Image.Image) -> Image.Image:
-    if image.mode in ("1", "L"):
+    """Bilevel, greyscale or RGB pixels; colour is kept so preprocessing can drop stamp ink."""
+    if image.mode in ("1", "L", "RGB"):
         return image
-    if image.mode in ("RGB", "RGBA", "P", "LA", "CMYK"):
-        return _flatten(image).convert("L") if image.mode != "CMYK" else image.convert("L")
-    return _flatten(image).convert("L")
+    if image.mode == "CMYK":
+        return image.convert("RGB")
+    return _flatten(image)
 
 
 def _native_image(page: pikepdf.Page, min_dpi: int, max_dpi: int) -> PageRaster | None:

@@ -183,3 +183,30 @@ def _baseline_at_edges(
         return (float(y1), float(y2))
     slope = (y2 - y1) / (x2 - x1)
     return (y1 + slope * (left - x1), y1 + slope * (right - x1))
+
+
+@lru_cache(maxsize=2)
+def _osd_api(tessdata: str) -> tesserocr.PyTessBaseAPI:
+    check_model(Path(tessdata), "osd")
+    return tesserocr.PyTessBaseAPI(
+        path=tessdata.rstrip("/") + "/", lang="osd", psm=tesserocr.PSM.OSD_ONLY
+    )
+
+
+def detect_orientation(image: Image.Image, *, tessdata: Path) -> int | None:
+    """Tesseract's OSD verdict as clockwise quarter turns that make the page upright.
+
+    None when OSD cannot tell (too little text, or it fails): callers keep their own estimate.
+    """
+    api = _osd_api(str(tessdata))
+    api.SetImage(image)
+    try:
+        found = api.DetectOrientationScript()
+    except RuntimeError:
+        return None
+    finally:
+        api.Clear()
+    if not found or found.get("orient_conf", 0.0) < 1.0:
+        return None
+    # OSD reports how far the text is turned clockwise; undoing it takes the opposite turn.
+    return -(int(found["orient_deg"]) // 90) % 4

@@ -10,13 +10,15 @@ which makes ``pdftotext`` give back the NFC text exactly.
 
 from __future__ import annotations
 
+import math
 import zlib
 from importlib import resources
 
 import pikepdf
 
+from pipeline.imaging.geometry import Matrix, apply, identity
 from pipeline.imaging.sources import PageFrame
-from pipeline.ocr.tesseract import OcrPage
+from pipeline.ocr.tesseract import OcrPage, TextLine
 
 FONT_NAME = "/HosoOCR"
 _GLYPH_WIDTH = 0.5  # em
@@ -106,26 +108,47 @@ def _num(value: float, digits: int = 2) -> str:
     return "0" if text in ("", "-0") else text
 
 
-def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
-    """PDF operators that draw the page's words invisibly at their printed positions."""
+def content_stream(
+    ocr: OcrPage,
+    frame: PageFrame,
+    to_upright: Matrix | None = None,
+    upright_size: tuple[int, int] | None = None,
+) -> bytes:
+    """PDF operators that draw the page's words invisibly at their printed positions.
+
+    Word boxes are in the pixels Tesseract read; ``to_upright`` maps them onto the upright page
+    raster (undoing deskew, perspective and scaling), whose size is ``upright_size``.
+    """
+    matrix = identity() if to_upright is None else to_upright
+    width, height = upright_size if upright_size and upright_size[0] else (ocr.width, ocr.height)
     disp_w, disp_h = frame.displayed_size
-    sx, sy = disp_w / ocr.width, disp_h / ocr.height
+    sx, sy = disp_w / width, disp_h / height
     ops: list[str] = ["q", " ".join(_num(v) for v in frame_matrix(frame)) + " cm", "BT", "3 Tr"]
     for line in ocr.lines:
-        _, top, _, bottom = line.box
+        left, top, right, bottom = line.box
+        span = max(1, right - left)
+
+        def baseline(x: float, line: TextLine = line, left: int = left, span: int = span) -> float:
+            return line.baseline[0] + (x - left) / span * (line.baseline[1] - line.baseline[0])
+
         # One horizontal baseline per line, at the line's middle: text extraction (pdftotext,
-        # search indexers) groups words into lines by baseline, and a sloped or rotated line of a
-        # skewed scan would be torn apart or interleaved with its neighbours.
+        # search indexers) groups words into lines by baseline, and a sloped or rotated line
+        # would be torn apart or interleaved with its neighbours.
+        mid = (left + right) / 2
+        _, mid_y = apply(matrix, mid, baseline(mid))
+        base_y = disp_h - mid_y * sy
         drift = abs(line.baseline[1] - line.baseline[0])
-        base_y = disp_h - (line.baseline[0] + line.baseline[1]) / 2 * sy
-        size = max(1.0, ((bottom - top) - drift) * sy * 0.85)
+        top_pt, bottom_pt = apply(matrix, mid, top), apply(matrix, mid, bottom - drift)
+        size = max(1.0, math.dist(top_pt, bottom_pt) * sy * 0.85)
         ops.append(f"{FONT_NAME} {_num(size)} Tf")
         for word in line.words:
             w_left, _, w_right, _ = word.box
+            start = apply(matrix, w_left, baseline(w_left))
+            end = apply(matrix, w_right, baseline(w_right))
             natural = len(word.text) * _GLYPH_WIDTH * size
-            scale = max(1.0, (w_right - w_left) * sx / natural * 100)
+            scale = max(1.0, math.dist(start, end) * sx / natural * 100)
             ops.append(
-                f"{_num(scale)} Tz 1 0 0 1 {_num(w_left * sx)} {_num(base_y)} Tm "
+                f"{_num(scale)} Tz 1 0 0 1 {_num(start[0] * sx)} {_num(base_y)} Tm "
                 f"<{_hex(word.text)}> Tj"
             )
     ops += ["ET", "Q"]
@@ -133,7 +156,13 @@ def content_stream(ocr: OcrPage, frame: PageFrame) -> bytes:
 
 
 def add_text_layer(
-    pdf: pikepdf.Pdf, page: pikepdf.Page, ocr: OcrPage, frame: PageFrame, font: pikepdf.Dictionary
+    pdf: pikepdf.Pdf,
+    page: pikepdf.Page,
+    ocr: OcrPage,
+    frame: PageFrame,
+    font: pikepdf.Dictionary,
+    to_upright: Matrix | None = None,
+    upright_size: tuple[int, int] | None = None,
 ) -> None:
     """Lay ``ocr``'s words over ``page`` without touching its existing content."""
     resources_dict = page.obj.get("/Resources")
@@ -146,4 +175,7 @@ def add_text_layer(
     fonts[FONT_NAME] = font
     # Isolate the original drawing so its graphics state cannot leak into the text layer.
     page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-    page.contents_add(pikepdf.Stream(pdf, b"Q\n" + content_stream(ocr, frame)), prepend=False)
+    page.contents_add(
+        pikepdf.Stream(pdf, b"Q\n" + content_stream(ocr, frame, to_upright, upright_size)),
+        prepend=False,
+    )

@@ -1,0 +1,94 @@
+"""Which way up a page is: 0, 90, 180 or 270 degrees.
+
+Two independent signals are combined. Text-line direction comes from projection profiles:
+horizontal lines make the row profile alternate sharply between lines and gaps. Which side is up
+comes from the shape of the lines: Vietnamese text carries far more ink above its x-height band
+(ascenders, capitals, and the tone and vowel marks) than below its baseline, so a line read upside
+down is top-light. Tesseract's orientation detector (OSD) is consulted when the profile signals are
+unsure, and the two must agree or the stronger one wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.imaging import deskew
+
+Gray = NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """Clockwise quarter turns that make the page upright, and how sure the detector is."""
+
+    quarter_turns: int
+    line_ratio: float  # >1: text lines run horizontally in the image as given
+    asymmetry: float  # >0: the horizontal reading is upright, <0: upside down
+    method: str
+    skew: float = 0.0  # tilt of the lines once turned upright, degrees counter-clockwise
+
+
+def ink_mask(gray: Gray, long_side: int = 1000) -> tuple[NDArray[np.uint8], float]:
+    """A downscaled binary image (1 = ink) and the scale used, for cheap page analysis."""
+    scale = long_side / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # Flatten the paper so shadows and yellowing do not count as ink.
+    background = cv2.medianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), 21)
+    flat = cv2.divide(small, background, scale=255)
+    _, ink = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink.astype(np.uint8), scale
+
+
+def asymmetry(ink: NDArray[np.uint8]) -> float:
+    """Ink above the x-height band minus ink below the baseline, over both, for all lines."""
+    rows = ink.sum(axis=1, dtype=np.float64)
+    if rows.max() <= 0:
+        return 0.0
+    present = rows > 0.04 * rows.max()
+    above = below = 0.0
+    start = None
+    for i, on in enumerate(np.append(present, False)):
+        if on and start is None:
+            start = i
+        elif not on and start is not None:
+            line = rows[start:i]
+            if len(line) >= 4:
+                core = np.nonzero(line >= 0.5 * line.max())[0]
+                above += float(line[: core[0]].sum())
+                below += float(line[core[-1] + 1 :].sum())
+            start = None
+    total = above + below
+    return (above - below) / total if total > 0 else 0.0
+
+
+def detect(gray: Gray) -> Orientation:
+    """Find the quarter turns that make ``gray`` upright from its own pixels."""
+    ink, _ = ink_mask(gray)
+    if ink.mean() < 0.002:  # a blank page has no up
+        return Orientation(0, 1.0, 0.0, "blank")
+    horizontal, margin, angle = deskew.line_axis(ink)
+    ratio = margin if horizontal else 1 / margin
+    # Level the lines before judging up from down: the x-height band must be crisp.
+    level = ink if horizontal else np.ascontiguousarray(np.rot90(ink, k=-1))
+    if abs(angle) >= 0.2:
+        level, _ = deskew.rotate(level * 255, angle)
+        level = (level > 127).astype(np.uint8)
+    asym = asymmetry(level)
+    up = 0 if asym >= 0 else 2
+    # Half a turn more keeps the tilt: a line rising to the right still does, upside down.
+    return Orientation(up if horizontal else up + 1, ratio, asym, "profile", angle)
+
+
+def is_confident(found: Orientation) -> bool:
+    """Whether both profile signals are clear enough to act on without a second opinion."""
+    direction = max(found.line_ratio, 1 / max(found.line_ratio, 1e-9))
+    return found.method == "blank" or (direction > 1.3 and abs(found.asymmetry) > 0.12)
+
+
+def turn(gray: Gray, quarter_turns: int) -> Gray:
+    """Rotate clockwise by whole quarter turns (lossless)."""
+    return np.ascontiguousarray(np.rot90(gray, k=-(quarter_turns % 4)))
