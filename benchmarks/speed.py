@@ -122,7 +122,7 @@ def run_hoso(
         "--jobs",
         str(jobs),
         "--json",
-        "--timings",
+        "--details",
         "--out",
         str(out_dir),
         *[str(f.path) for f in files],

@@ -25,6 +25,9 @@ from pipeline.ocr import tesseract
 from pipeline.pdf.pdfa import mark_pdfa
 from pipeline.pdf.textlayer import add_text_layer, glyphless_font
 from pipeline.settings import Settings
+from pipeline.text import lexicon
+from pipeline.text.correct import Correction, correct_page
+from pipeline.text.lexicon import installed as lexicon_installed
 from pipeline.text.normalize import normalize_ocr_text
 
 
@@ -44,6 +47,7 @@ class ChainOptions:
     poppler_timeout: float
     pdfa: bool
     prepare: PrepareOptions
+    lexicon: Path | None  # None: post-correction off (disabled, or the lexicon is missing)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChainOptions:
@@ -62,6 +66,9 @@ class ChainOptions:
             poppler_timeout=settings.programs.poppler_timeout,
             pdfa=settings.output.pdfa,
             prepare=PrepareOptions(**settings.imaging.model_dump()),
+            lexicon=settings.lexicon_dir
+            if settings.ocr.correct and lexicon_installed(settings.lexicon_dir)
+            else None,
         )
 
 
@@ -95,6 +102,7 @@ class PageResult:
     to_upright: Matrix = field(default_factory=identity)  # prepared pixel -> upright raster
     upright_size: tuple[int, int] = (0, 0)
     notes: dict[str, object] = field(default_factory=dict)
+    corrections: tuple[Correction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,11 @@ def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResul
         languages=options.languages,
         timeout=options.page_timeout,
     )
+    clock.lap("ocr")
+    corrections: list[Correction] = []
+    if options.lexicon is not None:
+        page, corrections = correct_page(page, lexicon.load(options.lexicon))
+        clock.lap("correct")
     frame = replace(raster.frame, rotate=(raster.frame.rotate + 90 * prepared.quarter_turns) % 360)
     return PageResult(
         index,
@@ -166,10 +179,11 @@ def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResul
         page,
         frame,
         prepared.dpi,
-        clock.lap("ocr"),
+        clock.timings,
         prepared.to_upright,
         prepared.upright_size,
         prepared.notes,
+        tuple(corrections),
     )
 
 

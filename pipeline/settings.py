@@ -50,6 +50,8 @@ class OcrSettings(_Section):
         20, ge=1, description="a page with this much text has a text layer"
     )
     redo_text_pages: bool = False
+    correct: bool = Field(True, description="Vietnamese post-correction of unsure words")
+    lexicon: Path = Path("ocr_models/lexicon")
 
 
 class ImagingSettings(_Section):
@@ -156,6 +158,11 @@ class Settings(BaseSettings):
     def tessdata_dir(self) -> Path:
         """The tessdata folder hoso reads models from."""
         return self.path(self.ocr.tessdata)
+
+    @property
+    def lexicon_dir(self) -> Path:
+        """Where the Vietnamese lexicon for post-correction is installed."""
+        return self.path(self.ocr.lexicon)
 
     @property
     def resolved_database_url(self) -> str:

@@ -17,12 +17,10 @@ mkdir -p "$dest"
 if [ ! -s "$dest/osd.traineddata" ]; then
   cp "$debian/osd.traineddata" "$dest/osd.traineddata"
 fi
-if [ -s "$dest/vie.traineddata" ] && [ "$(cat "$dest/.vie-source" 2>/dev/null)" = "npm:$sha_gz" ]; then
-  exit 0
-fi
-
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-if command -v npm >/dev/null \
+if [ -s "$dest/vie.traineddata" ] && [ "$(cat "$dest/.vie-source" 2>/dev/null)" = "npm:$sha_gz" ]; then
+  :  # already installed
+elif command -v npm >/dev/null \
    && (cd "$tmp" && timeout 180 npm pack --silent "$pkg" >/dev/null 2>"$tmp/npm.err") \
    && tar -xzf "$tmp"/*.tgz -C "$tmp" "$member" \
    && echo "$sha_gz  $tmp/$member" | sha256sum -c --quiet -; then
@@ -36,4 +34,29 @@ else
        "Using Debian's fast model instead; run 'make models' again later." >&2
   cp "$debian/vie.traineddata" "$dest/vie.traineddata"
   echo "debian" > "$dest/.vie-source"
+fi
+
+# Vietnamese lexicon for OCR post-correction: the 74k-word dictionary and a segmented Vietnamese
+# text corpus (VLSP 2013 test set output) shipped inside the underthesea wheel (Apache-2.0).
+# Only these two files are extracted; underthesea itself is not installed.
+lex="$dest/lexicon"
+wheel="underthesea-9.5.0-py3-none-any.whl"
+wheel_sha="81400f41b75ceff6f80c52b4ad043806c80f5899ec555d8e6374d468a59bce56"
+if [ ! -s "$lex/Viet74K.txt" ] || [ ! -s "$lex/vlsp2013.txt" ]; then
+  mkdir -p "$lex"
+  wtmp=$(mktemp -d)
+  pip_bin=${PIP:-.venv/bin/python -m pip}
+  if timeout 180 $pip_bin download --quiet --no-deps --disable-pip-version-check \
+       -d "$wtmp" "underthesea==9.5.0" >/dev/null 2>&1 \
+     && echo "$wheel_sha  $wtmp/$wheel" | sha256sum -c --quiet -; then
+    unzip -o -q -j "$wtmp/$wheel" "underthesea/corpus/data/Viet74K.txt" -d "$lex"
+    unzip -o -q -p "$wtmp/$wheel" \
+      "underthesea/pipeline/pos_tag/models/pos_crf_vlsp2013_20230303/test_output.txt" \
+      > "$lex/vlsp2013.txt"
+    echo "lexicon: Viet74K and VLSP 2013 text from $wheel (sha256 checked)"
+  else
+    echo "WARNING: the Vietnamese lexicon could not be fetched; OCR post-correction is off" \
+         "until 'make models' succeeds." >&2
+  fi
+  rm -rf "$wtmp"
 fi

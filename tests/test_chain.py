@@ -14,6 +14,7 @@ from pipeline.chain import ChainOptions, process_document
 from pipeline.errors import CorruptFile, EncryptedPdf
 from pipeline.settings import Settings
 from tests.conftest import Scans
+from tests.synthetic import degrade, make_document, render_page
 from tests.synthetic.metrics import cer
 
 
@@ -139,3 +140,19 @@ def test_damaged_and_protected_pdfs_fail_plainly(
         pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner"))
     with pytest.raises(EncryptedPdf, match="password"):
         process_document(locked, tmp_path / "w2", options)
+
+
+@pytest.mark.parametrize("kind", ["rot90", "faded_rot90", "seal_signature", "phone", "skew"])
+def test_bad_scans_read_like_clean_ones(kind: str, options: ChainOptions, tmp_path: Path) -> None:
+    doc = make_document(80)
+    rendered = render_page(doc, 0)
+    image = degrade(rendered.image, kind, 80)
+    source = tmp_path / f"{kind}.jpg"
+    image.save(source, "JPEG", quality=85, dpi=(300, 300))
+    out = tmp_path / f"{kind}.pdf"
+    result = process_document(source, tmp_path / "work", options, out)
+    assert rate([rendered.text], [result.pages[0].text]) < 0.01
+    assert rate([rendered.text], pdftotext_pages(out)) < 0.01  # the text layer lines up
+    with pikepdf.open(out) as pdf:
+        expected = {"rot90": 270, "faded_rot90": 270}.get(kind, 0)
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == expected  # shown upright

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select, text
 
 from pipeline.errors import DatabaseError
 from pipeline.records.database import Database
-from pipeline.records.models import Batch, Document, Page, State
+from pipeline.records.models import Batch, Document, Page, State, WordCorrection
 
 
 def exercise(db: Database) -> None:
@@ -21,7 +21,18 @@ def exercise(db: Database) -> None:
             sha256="a" * 64,
             original_path="originals/aa/x.pdf",
         )
-        doc.pages = [Page(index=0, text="Nguyễn Văn Hùng", confidence=91.5)]
+        doc.pages = [
+            Page(
+                index=0,
+                text="Nguyễn Văn Hùng",
+                confidence=91.5,
+                corrections=[
+                    WordCorrection(
+                        before="THỊ", after="THI", x0=1, y0=2, x1=3, y1=4, confidence=40.0, gain=9.5
+                    )
+                ],
+            )
+        ]
         session.add(doc)
         session.add(
             Document(
@@ -36,6 +47,7 @@ def exercise(db: Database) -> None:
         docs = session.scalars(select(Document).order_by(Document.id)).all()
         assert [d.state for d in docs] == ["received", "duplicate"]
         assert docs[0].pages[0].text == "Nguyễn Văn Hùng"
+        assert [(c.before, c.after) for c in docs[0].pages[0].corrections] == [("THỊ", "THI")]
         assert docs[1].duplicate_of_id == docs[0].id
     # A second primary document with the same bytes is refused by the database itself.
     with pytest.raises(DatabaseError), db.session() as session:
@@ -48,7 +60,7 @@ def test_sqlite_is_created_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     db = Database.open(url, 5)
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     assert {"batches", "documents", "pages"} <= set(inspect(db.engine).get_table_names())
     exercise(db)
     db.close()
@@ -59,7 +71,7 @@ def test_sqlite_is_created_migrated_and_in_wal_mode(tmp_path: Path) -> None:
 def test_postgresql_is_migrated_and_works(postgres_schema_url: str) -> None:
     db = Database.open(postgres_schema_url, 10)
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     exercise(db)
     db.close()
 

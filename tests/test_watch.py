@@ -103,6 +103,9 @@ def test_dropped_scans_end_as_searchable_pdfs(
         hoso(["documents", "show", str(docs["scan.pdf"]["id"]), "--json"], hoso_env).stdout
     )
     assert len(shown["page_details"]) == 2 and shown["page_details"][0]["confidence"] > 80
+    for page in shown["page_details"]:  # every post-correction is kept for the reviewer
+        for change in page["corrections"]:
+            assert change["before"] != change["after"] and len(change["box"]) == 4
 
 
 def test_a_killed_watcher_resumes_its_work(

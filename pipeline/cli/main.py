@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.chain import ChainOptions
+from pipeline.chain import ChainOptions, PageResult
 from pipeline.errors import HosoError
 from pipeline.jobs import queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
@@ -123,7 +123,23 @@ def _print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def process_record(outcome: Outcome, timings: bool = False) -> dict[str, Any]:
+def _page_details(page: PageResult) -> dict[str, Any]:
+    return {
+        "timings": {k: round(v, 4) for k, v in page.timings.items()},
+        "corrections": [
+            {
+                "before": c.before,
+                "after": c.after,
+                "box": list(c.box),
+                "confidence": round(c.confidence, 1),
+            }
+            for c in page.corrections
+        ],
+        "notes": page.notes,
+    }
+
+
+def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
     """The JSON object ``hoso process --json`` prints for one input file.
 
     Field extraction (type, numbers, parties...) is not part of the chain yet, so those fields
@@ -133,8 +149,7 @@ def process_record(outcome: Outcome, timings: bool = False) -> dict[str, Any]:
     return {
         "file": str(outcome.job.source),
         "pages": [
-            {"text": p.text, "confidence": p.confidence}
-            | ({"timings": {k: round(v, 4) for k, v in p.timings.items()}} if timings else {})
+            {"text": p.text, "confidence": p.confidence} | (_page_details(p) if details else {})
             for p in result.pages
         ]
         if result
@@ -189,8 +204,13 @@ def process(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per file")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="write <name>.pdf here")] = None,
-    timings: Annotated[
-        bool, typer.Option("--timings", help="with --json: seconds per stage for each page")
+    details: Annotated[
+        bool,
+        typer.Option(
+            "--details",
+            help="with --json: per page, seconds per stage, word corrections, what the "
+            "preprocessing found (turn, skew)",
+        ),
     ] = False,
 ) -> None:
     """Read files directly, without inbox or database (trying things out, benchmarks)."""
@@ -231,7 +251,7 @@ def process(
                 while next_index < len(job_list) and str(next_index) in pending:
                     outcome = pending.pop(str(next_index))
                     failed += outcome.error is not None
-                    _report_processed(outcome, as_json, timings)
+                    _report_processed(outcome, as_json, details)
                     discard_work(outcome.job, settings.output.keep_work)
                     next_index += 1
         if not settings.output.keep_work:
@@ -256,9 +276,9 @@ def _output_names(files: list[Path], out_dir: Path | None) -> list[Path | None]:
     return names
 
 
-def _report_processed(outcome: Outcome, as_json: bool, timings: bool) -> None:
+def _report_processed(outcome: Outcome, as_json: bool, details: bool) -> None:
     if as_json:
-        _print_json(process_record(outcome, timings))
+        _print_json(process_record(outcome, details))
         return
     name = outcome.job.source.name
     if outcome.result is None:
@@ -386,6 +406,13 @@ def documents_show(
                 f"page {page['index'] + 1} · {page['source']} · confidence {page['confidence']:.1f}"
             )
             out.print(page["text"], highlight=False, markup=False)
+            for c in page["corrections"]:
+                out.print(
+                    f"  corrected {c['before']!r} → {c['after']!r} at {c['box']} "
+                    f"(OCR confidence {c['confidence']:.0f})",
+                    highlight=False,
+                    markup=False,
+                )
 
 
 @db_app.command("upgrade")

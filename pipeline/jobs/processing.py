@@ -19,7 +19,7 @@ from pipeline.errors import NotFound
 from pipeline.jobs.intake import quarantine_file
 from pipeline.parallel import Job
 from pipeline.records.database import Database
-from pipeline.records.models import Document, Page, State, utcnow
+from pipeline.records.models import Document, Page, State, WordCorrection, utcnow
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,24 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             placed = place_file(result.output, target)
             doc.pages = [
                 Page(
-                    index=p.index, text=p.text, confidence=p.confidence, source=p.source, dpi=p.dpi
+                    index=p.index,
+                    text=p.text,
+                    confidence=p.confidence,
+                    source=p.source,
+                    dpi=p.dpi,
+                    corrections=[
+                        WordCorrection(
+                            before=c.before,
+                            after=c.after,
+                            x0=c.box[0],
+                            y0=c.box[1],
+                            x1=c.box[2],
+                            y1=c.box[3],
+                            confidence=c.confidence,
+                            gain=c.gain,
+                        )
+                        for c in p.corrections
+                    ],
                 )
                 for p in result.pages
             ]

@@ -85,6 +85,15 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
                 "confidence": p.confidence,
                 "source": p.source,
                 "dpi": p.dpi,
+                "corrections": [
+                    {
+                        "before": c.before,
+                        "after": c.after,
+                        "box": [c.x0, c.y0, c.x1, c.y1],
+                        "confidence": c.confidence,
+                    }
+                    for c in p.corrections
+                ],
             }
             for p in doc.pages
         ]

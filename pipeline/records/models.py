@@ -118,3 +118,25 @@ class Page(Base):
     dpi: Mapped[float] = mapped_column(Float, default=0.0)
 
     document: Mapped[Document] = relationship(back_populates="pages")
+    corrections: Mapped[list[WordCorrection]] = relationship(
+        back_populates="page", order_by="WordCorrection.id", cascade="all, delete-orphan"
+    )
+
+
+class WordCorrection(Base):
+    """A word the post-correction changed: what OCR read, what it became, and where."""
+
+    __tablename__ = "word_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    before: Mapped[str] = mapped_column(String(255))
+    after: Mapped[str] = mapped_column(String(255))
+    x0: Mapped[int] = mapped_column(Integer)
+    y0: Mapped[int] = mapped_column(Integer)
+    x1: Mapped[int] = mapped_column(Integer)
+    y1: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    gain: Mapped[float] = mapped_column(Float)
+
+    page: Mapped[Page] = relationship(back_populates="corrections")

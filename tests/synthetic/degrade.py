@@ -81,8 +81,7 @@ def _seal_and_signature(image: Image.Image, rng: np.random.Generator) -> Image.I
     for k in range(12):  # the star and the ring of lettering, as strokes
         a = k / 12 * 2 * np.pi
         x0, y0 = cx + (r - 60) * np.cos(a), cy + (r - 60) * np.sin(a)
-        draw.line((x0, y0, x0 + 30 * np.cos(a + 1.2), y0 + 30 * np.sin(a + 1.2)), fill=red,
-                  width=6)
+        draw.line((x0, y0, x0 + 30 * np.cos(a + 1.2), y0 + 30 * np.sin(a + 1.2)), fill=red, width=6)
     blue = (25, 45, 170)
     sx, sy = int(w * rng.uniform(0.2, 0.35)), int(h * rng.uniform(0.45, 0.55))
     points = [(sx + i * 18, sy + int(60 * np.sin(i / 3.0) + rng.normal(0, 8))) for i in range(40)]
@@ -114,8 +113,14 @@ def _phone_photo(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     dst = (base + margin + jitter).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
     desk = np.full((out_h, out_w, 3), (70, 62, 55), dtype=np.uint8)
-    warped = cv2.warpPerspective(page, matrix, (out_w, out_h), dst=desk,
-                                 borderMode=cv2.BORDER_TRANSPARENT, flags=cv2.INTER_AREA)
+    warped = cv2.warpPerspective(
+        page,
+        matrix,
+        (out_w, out_h),
+        dst=desk,
+        borderMode=cv2.BORDER_TRANSPARENT,
+        flags=cv2.INTER_AREA,
+    )
     yy, xx = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
     light = 0.62 + 0.38 * (xx / out_w * 0.6 + (1 - yy / out_h) * 0.4)  # shadow at one corner
     tint = np.array([1.0, 0.96, 0.88], dtype=np.float32)

@@ -1,0 +1,122 @@
+"""Vietnamese syllable statistics for OCR post-correction.
+
+Counts come from three sources: a segmented Vietnamese text corpus (real running text, so
+"tháng" is known to be far more common than "thúng"), a 74k-word dictionary (every multi-syllable
+word is a syllable pair that occurs), and the legal vocabulary of case files
+(``data/legal_terms.txt``). The first two are installed into ``ocr_models/lexicon`` by set-up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pipeline.errors import MissingDependency
+
+_MARKS = {"đ": "d", "Đ": "D"}
+
+
+def skeleton(syllable: str) -> str:
+    """The syllable's letters without tone or vowel marks: "Thị" -> "thi", "đơn" -> "don"."""
+    decomposed = unicodedata.normalize("NFD", syllable.lower())
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return "".join(_MARKS.get(ch, ch) for ch in bare)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Syllable and syllable-pair counts, and the syllables sharing each skeleton."""
+
+    unigrams: dict[str, int]
+    bigrams: dict[tuple[str, str], int]
+    total: int
+    by_skeleton: dict[str, tuple[str, ...]]
+
+    def __contains__(self, syllable: str) -> bool:
+        return syllable in self.unigrams
+
+    def count(self, syllable: str) -> int:
+        """How often the syllable occurs."""
+        return self.unigrams.get(syllable, 0)
+
+    def pair(self, first: str, second: str) -> int:
+        """How often ``first`` is followed by ``second``."""
+        return self.bigrams.get((first, second), 0)
+
+    def variants(self, syllable: str) -> tuple[str, ...]:
+        """Known syllables written with the same letters but other marks."""
+        return self.by_skeleton.get(skeleton(syllable), ())
+
+
+def _syllables(phrase: str) -> list[str]:
+    return [
+        s
+        for s in unicodedata.normalize("NFC", phrase.lower()).replace("_", " ").split()
+        if s.isalpha()
+    ]
+
+
+def _add(
+    phrase: list[str], weight: int, unigrams: Counter[str], bigrams: Counter[tuple[str, str]]
+) -> None:
+    for syllable in phrase:
+        unigrams[syllable] += weight
+    for pair in itertools.pairwise(phrase):
+        bigrams[pair] += weight
+
+
+def build(corpus: Path, dictionary: Path, legal_terms: list[str]) -> Lexicon:
+    """Count syllables and pairs from the corpus (sentences separated by blank lines)."""
+    unigrams: Counter[str] = Counter()
+    bigrams: Counter[tuple[str, str]] = Counter()
+    sentence: list[str] = []
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        token = line.split("\t", 1)[0]
+        words = _syllables(token)
+        if not token.strip() or not words:  # sentence end or punctuation: context breaks
+            _add(sentence, 1, unigrams, bigrams)
+            sentence = []
+            continue
+        sentence += words
+    _add(sentence, 1, unigrams, bigrams)
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        _add(_syllables(line), 1, unigrams, bigrams)
+    for phrase in legal_terms:
+        _add(_syllables(phrase), 20, unigrams, bigrams)
+    by_skeleton: dict[str, list[str]] = {}
+    for syllable in unigrams:
+        by_skeleton.setdefault(skeleton(syllable), []).append(syllable)
+    return Lexicon(
+        dict(unigrams),
+        dict(bigrams),
+        sum(unigrams.values()),
+        {k: tuple(v) for k, v in by_skeleton.items()},
+    )
+
+
+def legal_terms() -> list[str]:
+    """The legal vocabulary shipped with hoso."""
+    text = resources.files("pipeline.text").joinpath("data/legal_terms.txt").read_text("utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def installed(folder: Path) -> bool:
+    """Whether set-up has put the lexicon's files in ``folder``."""
+    return (folder / "vlsp2013.txt").is_file() and (folder / "Viet74K.txt").is_file()
+
+
+@lru_cache(maxsize=2)
+def load(folder: Path) -> Lexicon:
+    """The lexicon from ``folder`` (``ocr_models/lexicon``), built once per process."""
+    corpus, dictionary = folder / "vlsp2013.txt", folder / "Viet74K.txt"
+    if not corpus.is_file() or not dictionary.is_file():
+        raise MissingDependency(
+            f"The Vietnamese lexicon is not in {folder}. Run `make models` to install it, or "
+            "turn post-correction off with ocr.correct: false."
+        )
+    return build(corpus, dictionary, legal_terms())
