@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.corpus import HARD_KINDS, KINDS, CorpusFile, build, build_long
-from tests.synthetic.metrics import cer
+from tests.synthetic.metrics import cer, normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -112,8 +112,49 @@ def score(
     run.per_kind = per_kind
 
 
+def uncorrected(text: str, corrections: list[dict[str, object]]) -> str:
+    """The page text as Tesseract read it, before post-correction."""
+    lines = [line.split(" ") for line in text.split("\n") if line]
+    for change in corrections:
+        line, word = int(str(change["line"])), int(str(change["word"]))
+        lines[line][word] = str(change["before"])
+    return "\n".join(" ".join(words) for words in lines)
+
+
+def correction_report(files: Sequence[CorpusFile], pages: dict[str, list[dict]]) -> None:  # type: ignore[type-arg]
+    """CER before and after post-correction, and corrections that made a right word wrong."""
+    by_kind: dict[str, list[int]] = {}
+    wrong: list[str] = []
+    for item in files:
+        for truth, page in zip(item.truths, pages.get(item.path.stem, []), strict=False):
+            after = page["text"]
+            before = uncorrected(after, page.get("corrections", []))
+            e_before, total = cer(truth, before)
+            e_after, _ = cer(truth, after)
+            cell = by_kind.setdefault(item.kind, [0, 0, 0, 0])
+            cell[0] += e_before
+            cell[1] += e_after
+            cell[2] += total
+            cell[3] += len(page.get("corrections", []))
+            truth_words = set(normalize(truth).split())
+            for change in page.get("corrections", []):
+                if change["before"] in truth_words and change["after"] not in truth_words:
+                    wrong.append(f"{item.path.stem}: {change['before']} -> {change['after']}")
+    print("\npost-correction, CER before -> after (corrections made):")
+    for kind, (b, a, t, n) in sorted(by_kind.items()):
+        print(f"  {kind:<15} {b / t:6.2%} -> {a / t:6.2%}  ({n})")
+    print(f"corrections that changed a right word into a wrong one: {len(wrong)}")
+    for line in wrong:
+        print(f"  {line}")
+
+
 def run_hoso(
-    files: Sequence[CorpusFile], out_dir: Path, jobs: int, work: Path, stages: dict[str, float]
+    files: Sequence[CorpusFile],
+    out_dir: Path,
+    jobs: int,
+    work: Path,
+    stages: dict[str, float],
+    pages: dict[str, list[dict]] | None = None,  # type: ignore[type-arg]
 ) -> Run:
     env = {**os.environ, "HOSO_WORK_DIR": str(work)}
     cmd = [
@@ -133,13 +174,16 @@ def run_hoso(
         seconds = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         sys.stderr.write(proc.stderr.decode())
-    pages = 0
+    count = 0
     for line in proc.stdout.splitlines():
-        for page in json.loads(line)["pages"] if line else []:
-            pages += 1
+        record = json.loads(line) if line else {"pages": [], "file": ""}
+        if pages is not None and record["file"]:
+            pages[Path(record["file"]).stem] = record["pages"]
+        for page in record["pages"]:
+            count += 1
             for stage, spent in page.get("timings", {}).items():
                 stages[stage] = stages.get(stage, 0.0) + spent
-    return Run("hoso", seconds, pages, mem.peak / 2**20)
+    return Run("hoso", seconds, count, mem.peak / 2**20)
 
 
 def run_tesseract(
@@ -249,6 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--corpus", type=Path, default=ROOT / "var" / "bench" / "corpus")
     parser.add_argument("--skip-ocrmypdf", action="store_true")
+    parser.add_argument("--skip-tesseract", action="store_true")
     parser.add_argument(
         "--hard",
         action="store_true",
@@ -272,14 +317,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         hoso_out.mkdir()
         ocrm_out.mkdir()
         stages: dict[str, float] = {}
-        hoso = run_hoso(files, hoso_out, args.jobs, base / "work", stages)
+        hoso_pages: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+        hoso = run_hoso(files, hoso_out, args.jobs, base / "work", stages, hoso_pages)
         score(hoso, files, hoso_out)
         runs.append(hoso)
         if not args.skip_ocrmypdf and shutil.which(str(VENV_BIN / "ocrmypdf")):
             ocrm = run_ocrmypdf(files, ocrm_out, args.jobs, clean=args.hard)
             score(ocrm, files, ocrm_out)
             runs.append(ocrm)
-        if args.hard:
+        if args.hard and not args.skip_tesseract:
             plain, texts = run_tesseract(files, args.jobs, base / "tesseract")
             score(plain, files, None, texts)
             runs.append(plain)
@@ -294,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             if ocr:
                 print(f"preprocessing adds {prep / ocr:.1%} to the OCR time")
+        correction_report(files, hoso_pages)
         if args.memory_pages:
             long_pdf = build_long(
                 args.corpus.parent / f"long-{args.memory_pages}.pdf", args.memory_pages

@@ -12,7 +12,7 @@ from pipeline.ocr.tesseract import OcrPage, TextLine, Word
 from pipeline.settings import REPO_ROOT
 from pipeline.text import lexicon
 from pipeline.text.correct import correct_page
-from pipeline.text.lexicon import Lexicon, skeleton
+from pipeline.text.lexicon import CONFUSABLE_VOWELS, Lexicon, skeleton
 
 LEXICON_DIR = REPO_ROOT / "ocr_models" / "lexicon"
 
@@ -86,9 +86,19 @@ SYLLABLES = [
 ]
 
 
+def one_confusable_vowel_apart(old: str, new: str) -> bool:
+    """Marks may change freely; at most one letter, and only a vowel Tesseract confuses."""
+    if old == new:
+        return True
+    if len(old) != len(new):
+        return False
+    diffs = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
+    return len(diffs) == 1 and diffs[0][1] in CONFUSABLE_VOWELS.get(diffs[0][0], "")
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(SYLLABLES), st.floats(0, 100)), min_size=1, max_size=12))
-def test_corrections_change_marks_only_and_never_confident_words(
+def test_corrections_change_marks_and_confusable_vowels_only(
     lx: Lexicon, words: list[tuple[str, float]]
 ) -> None:
     page = page_of(*words)
@@ -97,7 +107,7 @@ def test_corrections_change_marks_only_and_never_confident_words(
     after = [w for line in fixed.lines for w in line.words]
     assert len(before) == len(after)
     for old, new in zip(before, after, strict=True):
-        assert skeleton(old.text) == skeleton(new.text)
+        assert one_confusable_vowel_apart(skeleton(old.text), skeleton(new.text))
         if old.confidence > 93:
             assert old.text == new.text
     assert len(changes) == sum(o.text != n.text for o, n in zip(before, after, strict=True))
@@ -114,3 +124,16 @@ def test_skeleton_drops_every_mark(text: str) -> None:
     assert bare == bare.lower() and "đ" not in bare
     assert all(unicodedata.category(ch) != "Mn" for ch in unicodedata.normalize("NFD", bare))
     assert skeleton(bare) == bare
+
+
+def test_numbers_are_context_and_a_confused_vowel_is_fixed(lx: Lexicon) -> None:
+    page = page_of(("ngày", 96), ("21", 96), ("thúng", 89), ("6", 96), ("năm", 96), ("2017", 96))
+    fixed, changes = correct_page(page, lx)
+    assert fixed.text == "ngày 21 tháng 6 năm 2017"
+    assert [(c.before, c.after) for c in changes] == [("thúng", "tháng")]
+
+
+def test_province_names_settle_tinh(lx: Lexicon) -> None:
+    page = page_of(("CỤC", 95), ("THADS", 95), ("TÍNH", 52), ("PHÚ", 95), ("THỌ", 95))
+    fixed, _ = correct_page(page, lx)
+    assert fixed.text == "CỤC THADS TỈNH PHÚ THỌ"

@@ -116,7 +116,7 @@ def test_prepare_reports_what_it_did(page: Image.Image) -> None:
     assert done.quarter_turns == 1
     assert done.upright_size == (image.height, image.width)
     assert done.notes["skew"] == pytest.approx(2.0, abs=0.1)
-    assert laps == ["colour", "orientation", "light", "deskew"]
+    assert laps == ["colour", "photo", "light", "orientation", "deskew"]
     nothing = prepare(
         image,
         200,

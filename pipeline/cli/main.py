@@ -28,6 +28,7 @@ from pipeline.jobs import queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
+from pipeline.text.lexicon import installed as lexicon_installed
 
 app = typer.Typer(
     help="hoso: Vietnamese case-file digitization (OCR, searchable PDF/A, records).",
@@ -118,6 +119,16 @@ def main(
     ctx.obj = Context(config)
 
 
+def _warn_if_degraded(settings: Settings) -> None:
+    """Say so, once, when a configured stage cannot run, instead of skipping it silently."""
+    if settings.ocr.correct and not lexicon_installed(settings.lexicon_dir):
+        err.print(
+            f"[yellow]Warning:[/] the Vietnamese lexicon is not in {settings.lexicon_dir}, so "
+            "OCR post-correction is off. Run `make models` to install it.",
+            soft_wrap=True,
+        )
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     sys.stdout.flush()
@@ -128,6 +139,8 @@ def _page_details(page: PageResult) -> dict[str, Any]:
         "timings": {k: round(v, 4) for k, v in page.timings.items()},
         "corrections": [
             {
+                "line": c.line,
+                "word": c.word,
                 "before": c.before,
                 "after": c.after,
                 "box": list(c.box),
@@ -219,6 +232,7 @@ def process(
         settings = c.settings
         _setup_logging("WARNING")
         options = ChainOptions.from_settings(settings)
+        _warn_if_degraded(settings)
         from pipeline.ocr.tesseract import check_model
 
         check_model(options.tessdata, options.languages)
@@ -308,6 +322,7 @@ def watch(
         from pipeline.workers.service import WatchService
 
         check_model(settings.tessdata_dir, settings.ocr.languages)
+        _warn_if_degraded(settings)
         stop = threading.Event()
 
         def _stop(signum: int, _frame: object) -> None:
@@ -440,6 +455,13 @@ def doctor(ctx: typer.Context) -> None:
             out.print(
                 f"model {model.name} ({model.stat().st_size:,} bytes) in {settings.tessdata_dir}"
             )
+        if settings.ocr.correct and not lexicon_installed(settings.lexicon_dir):
+            out.print(
+                f"[yellow]the lexicon is missing from {settings.lexicon_dir}: "
+                "post-correction is off; run `make models`[/]"
+            )
+        elif settings.ocr.correct:
+            out.print(f"lexicon for post-correction in {settings.lexicon_dir}")
         out.print("[green]everything hoso needs is installed[/]")
 
 

@@ -32,14 +32,25 @@ class Orientation:
     skew: float = 0.0  # tilt of the lines once turned upright, degrees counter-clockwise
 
 
-def ink_mask(gray: Gray, long_side: int = 1000) -> tuple[NDArray[np.uint8], float]:
-    """A downscaled binary image (1 = ink) and the scale used, for cheap page analysis."""
+def ink_mask(
+    gray: Gray, long_side: int = 1000, flat: bool = False
+) -> tuple[NDArray[np.uint8], float]:
+    """A downscaled binary image (1 = ink) and the scale used, for cheap page analysis.
+
+    Args:
+        gray: the page.
+        long_side: pixels along the longer side of the analysed copy.
+        flat: the paper is already even (the light stage ran), so no shading is removed here.
+    """
     scale = long_side / max(gray.shape)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if flat:
+        _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        return ink.astype(np.uint8), scale
     # Flatten the paper so shadows and yellowing do not count as ink.
     background = cv2.medianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), 21)
-    flat = cv2.divide(small, background, scale=255)
-    _, ink = cv2.threshold(flat, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    flat_small = cv2.divide(small, background, scale=255)
+    _, ink = cv2.threshold(flat_small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     return ink.astype(np.uint8), scale
 
 
@@ -65,9 +76,9 @@ def asymmetry(ink: NDArray[np.uint8]) -> float:
     return (above - below) / total if total > 0 else 0.0
 
 
-def detect(gray: Gray) -> Orientation:
+def detect(gray: Gray, flat: bool = False) -> Orientation:
     """Find the quarter turns that make ``gray`` upright from its own pixels."""
-    ink, _ = ink_mask(gray)
+    ink, _ = ink_mask(gray, flat=flat)
     if ink.mean() < 0.002:  # a blank page has no up
         return Orientation(0, 1.0, 0.0, "blank")
     horizontal, margin, angle = deskew.line_axis(ink)

@@ -72,13 +72,15 @@ def to_gray(image: Image.Image, colour: bool) -> tuple[Gray, bool]:
     return np.asarray(cv2.max(brightest, stamp), dtype=np.uint8), False
 
 
-def choose_turns(gray: Gray, osd: OsdProbe | None) -> tuple[int, float | None, dict[str, object]]:
+def choose_turns(
+    gray: Gray, osd: OsdProbe | None, flat: bool = False
+) -> tuple[int, float | None, dict[str, object]]:
     """Quarter turns and the remaining tilt, with Tesseract's OSD as the second opinion.
 
     The tilt is None when OSD overruled the direction of the lines (it was measured for the
     other direction).
     """
-    found = orient.detect(gray)
+    found = orient.detect(gray, flat=flat)
     notes: dict[str, object] = {
         "orientation": found.quarter_turns * 90,
         "line_ratio": round(found.line_ratio, 2),
@@ -130,10 +132,16 @@ def prepare(
     lap("colour")
     corners = photo.find_sheet(gray) if options.photo and not bilevel else None
     notes: dict[str, object] = {"photo": corners is not None}
+    lap("photo")
+    # Even the light first: every later stage, orientation included, then sees black on white.
+    flat = options.light and not bilevel
+    if flat:
+        gray = photo.even_light(gray)
+        lap("light")
     turns, skew = 0, None
     if options.orientation:
         probe = gray if corners is None else _sheet_preview(gray, corners)
-        turns, skew, found = choose_turns(probe, osd)
+        turns, skew, found = choose_turns(probe, osd, flat=flat)
         notes |= found
     height, width = gray.shape[:2]
     gray = orient.turn(gray, turns)
@@ -146,12 +154,9 @@ def prepare(
         gray, back = photo.flatten(gray, photo.order_corners(moved))
         matrix = matrix @ back
         lap("photo")
-    if options.light and not bilevel:
-        gray = photo.even_light(gray)
-        lap("light")
     if options.deskew:
         if skew is None or corners is not None:  # not measured, or the sheet was rectified
-            ink, _ = orient.ink_mask(gray, long_side=1400)
+            ink, _ = orient.ink_mask(gray, long_side=1400, flat=flat)
             skew = deskew.skew_angle(ink)
         angle = skew
         if abs(angle) >= 0.05:

@@ -141,15 +141,19 @@ def content_stream(
         top_pt, bottom_pt = apply(matrix, mid, top), apply(matrix, mid, bottom - drift)
         size = max(1.0, math.dist(top_pt, bottom_pt) * sy * 0.85)
         ops.append(f"{FONT_NAME} {_num(size)} Tf")
-        for word in line.words:
+        last = len(line.words) - 1
+        for n, word in enumerate(line.words):
             w_left, _, w_right, _ = word.box
             start = apply(matrix, w_left, baseline(w_left))
             end = apply(matrix, w_right, baseline(w_right))
             natural = len(word.text) * _GLYPH_WIDTH * size
             scale = max(1.0, math.dist(start, end) * sx / natural * 100)
+            # A real space after each word: extraction tools then separate words whatever the
+            # gap between the boxes (stamps and signatures inflate line heights and font sizes).
+            shown = word.text + (" " if n < last else "")
             ops.append(
                 f"{_num(scale)} Tz 1 0 0 1 {_num(start[0] * sx)} {_num(base_y)} Tm "
-                f"<{_hex(word.text)}> Tj"
+                f"<{_hex(shown)}> Tj"
             )
     ops += ["ET", "Q"]
     return ("\n".join(ops) + "\n").encode("ascii")

@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, replace
 
 from pipeline.ocr.tesseract import OcrPage, TextLine, Word
-from pipeline.text.lexicon import Lexicon
+from pipeline.text.lexicon import NUMBER, Lexicon
 
 _CORE = re.compile(r"^(\W*)(\w+?)(\W*)$", re.UNICODE)
+_NUMBER = re.compile(r"^\d[\d.,/]*$")
 SMOOTHING = 30.0  # pseudo-counts pulling a syllable pair towards the syllable's own frequency
 
 
@@ -40,7 +41,8 @@ class CorrectorOptions:
 
     max_confidence: float = 93.0  # words Tesseract is surer of than this are never changed
     min_gain: float = 4.0  # the new word must be e^4 ≈ 55 times likelier in context
-    confidence_weight: float = 0.08  # each point of confidence costs this much gain
+    confidence_weight: float = 0.06  # each point of confidence costs this much gain
+    letter_change_cost: float = 4.0  # extra gain needed to change a letter, not just marks
 
 
 def _split(text: str) -> tuple[str, str, str] | None:
@@ -92,10 +94,19 @@ def correct_page(
         for li, line in enumerate(page.lines)
         for wi, word in enumerate(line.words)
     ]
-    cores = [parts[1].lower() if parts else None for _, _, _, parts in flat]
-    # Context does not run across punctuation or numbers.
-    joined_left = [parts is not None and not parts[0] for _, _, _, parts in flat]
-    joined_right = [parts is not None and not parts[2] for _, _, _, parts in flat]
+    cores = [
+        parts[1].lower() if parts else (NUMBER if _NUMBER.match(word.text) else None)
+        for _, _, word, parts in flat
+    ]
+    # Context does not run across punctuation; a number is context ("ngày <num> tháng").
+    joined_left = [
+        cores[i] is not None and (parts is None or not parts[0])
+        for i, (_, _, _, parts) in enumerate(flat)
+    ]
+    joined_right = [
+        cores[i] is not None and (parts is None or not parts[2])
+        for i, (_, _, _, parts) in enumerate(flat)
+    ]
     changes: dict[tuple[int, int], str] = {}
     corrections: list[Correction] = []
     for i, (li, wi, word, parts) in enumerate(flat):
@@ -103,7 +114,8 @@ def correct_page(
             continue
         core = cores[i]
         assert core is not None
-        candidates = [c for c in lexicon.variants(core) if c != core]
+        candidates = [(c, 0.0) for c in lexicon.variants(core) if c != core]
+        candidates += [(c, options.letter_change_cost) for c in lexicon.near_variants(core)]
         if not candidates:
             continue
         before = cores[i - 1] if i > 0 and joined_left[i] and joined_right[i - 1] else None
@@ -113,7 +125,9 @@ def correct_page(
         if before is None and after is None:
             continue  # no context, no evidence
         current = scorer.fit(before, core, after)
-        best_score, best = max((scorer.fit(before, c, after), c) for c in candidates)
+        best_score, best, _ = max(
+            (scorer.fit(before, c, after) - cost, c, cost) for c, cost in candidates
+        )
         gain = best_score - current
         needed = options.min_gain + options.confidence_weight * word.confidence
         if core not in lexicon:

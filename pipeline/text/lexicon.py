@@ -19,6 +19,8 @@ from pathlib import Path
 from pipeline.errors import MissingDependency
 
 _MARKS = {"đ": "d", "Đ": "D"}
+# Vowel letters whose marked forms look alike in print and in Tesseract's errors.
+CONFUSABLE_VOWELS = {"a": "uo", "u": "a", "o": "a"}
 
 
 def skeleton(syllable: str) -> str:
@@ -52,13 +54,27 @@ class Lexicon:
         """Known syllables written with the same letters but other marks."""
         return self.by_skeleton.get(skeleton(syllable), ())
 
+    def near_variants(self, syllable: str) -> tuple[str, ...]:
+        """Known syllables one vowel letter away that Tesseract confuses (tháng/thúng)."""
+        bare = skeleton(syllable)
+        found: list[str] = []
+        for i, ch in enumerate(bare):
+            for other in CONFUSABLE_VOWELS.get(ch, ""):
+                found += self.by_skeleton.get(bare[:i] + other + bare[i + 1 :], ())
+        return tuple(found)
+
+
+NUMBER = "<num>"  # every number is one token: "ngày <num> tháng <num> năm <num>"
+
 
 def _syllables(phrase: str) -> list[str]:
-    return [
-        s
-        for s in unicodedata.normalize("NFC", phrase.lower()).replace("_", " ").split()
-        if s.isalpha()
-    ]
+    out = []
+    for s in unicodedata.normalize("NFC", phrase.lower()).replace("_", " ").split():
+        if s.isalpha():
+            out.append(s)
+        elif s.replace(".", "").replace(",", "").isdigit():
+            out.append(NUMBER)
+    return out
 
 
 def _add(
@@ -100,9 +116,12 @@ def build(corpus: Path, dictionary: Path, legal_terms: list[str]) -> Lexicon:
 
 
 def legal_terms() -> list[str]:
-    """The legal vocabulary shipped with hoso."""
-    text = resources.files("pipeline.text").joinpath("data/legal_terms.txt").read_text("utf-8")
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    """The legal vocabulary and place names shipped with hoso."""
+    lines: list[str] = []
+    for name in ("legal_terms.txt", "places.txt"):
+        text = resources.files("pipeline.text").joinpath(f"data/{name}").read_text("utf-8")
+        lines += [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return lines
 
 
 def installed(folder: Path) -> bool:
