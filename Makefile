@@ -30,7 +30,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 
 venv: system $(BIN)/.installed
 
-models: system
+models: venv
 	@scripts/fetch-models.sh ocr_models
 
 db: venv

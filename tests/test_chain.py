@@ -142,7 +142,9 @@ def test_damaged_and_protected_pdfs_fail_plainly(
         process_document(locked, tmp_path / "w2", options)
 
 
-@pytest.mark.parametrize("kind", ["rot90", "faded_rot90", "seal_signature", "phone", "skew"])
+@pytest.mark.parametrize(
+    "kind", ["rot90", "faded_rot90", "seal_signature", "phone", "skew", "black_edges"]
+)
 def test_bad_scans_read_like_clean_ones(kind: str, options: ChainOptions, tmp_path: Path) -> None:
     doc = make_document(80)
     rendered = render_page(doc, 0)

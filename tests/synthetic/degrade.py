@@ -129,6 +129,19 @@ def _phone_photo(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return _jpeg_rgb(Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8), "RGB"), 75)
 
 
+def _black_edges(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A scan with the lid open: dark bands along two edges, fading into the page."""
+    arr = np.asarray(_office_copy(image, rng), dtype=np.float32)
+    h, w = arr.shape
+    left, top = int(w * rng.uniform(0.03, 0.06)), int(h * rng.uniform(0.015, 0.03))
+    ramp = np.clip((np.arange(w) - left) / 40.0, 0, 1)[None, :]
+    arr = arr * ramp + 25 * (1 - ramp)
+    ramp_y = np.clip((np.arange(h) - top) / 30.0, 0, 1)[:, None]
+    arr = arr * ramp_y + 30 * (1 - ramp_y)
+    arr += rng.normal(0, 6, arr.shape)
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+
+
 DEGRADATIONS: dict[str, Callable[[Image.Image, np.random.Generator], Image.Image]] = {
     "clean": lambda image, rng: image,
     "noise": lambda image, rng: _noise(image, rng),
@@ -145,6 +158,7 @@ DEGRADATIONS: dict[str, Callable[[Image.Image, np.random.Generator], Image.Image
     "faded_rot90": lambda image, rng: _faded(image, rng).transpose(Image.Transpose.ROTATE_270),
     "seal_signature": _seal_and_signature,
     "phone": _phone_photo,
+    "black_edges": _black_edges,
 }
 
 
