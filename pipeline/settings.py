@@ -62,6 +62,8 @@ class ImagingSettings(_Section):
     photo: bool = Field(True, description="find the sheet in phone photos, undo perspective")
     light: bool = Field(True, description="flatten shadows, strengthen faded toner")
     deskew: bool = True
+    denoise_above_sigma: float = Field(0, ge=0, description="0: never; median on noisy pages")
+    binarize: bool = Field(False, description="Sauvola's threshold instead of Tesseract's")
     upscale_below_dpi: float = Field(0, ge=0, description="0: never upscale")
 
 

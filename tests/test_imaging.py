@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from pipeline.imaging import deskew, orient, photo
+from pipeline.imaging import cleanup, deskew, orient, photo
 from pipeline.imaging.geometry import apply
 from pipeline.imaging.prepare import PrepareOptions, prepare, quarter_turn_matrix, to_gray
 from tests.synthetic import degrade, make_document, render_page
@@ -124,3 +124,21 @@ def test_prepare_reports_what_it_did(page: Image.Image) -> None:
         laps.append,
     )
     assert nothing.quarter_turns == 0 and np.array_equal(nothing.to_upright, np.eye(3))
+
+
+def test_noise_is_estimated_and_only_noisy_pages_are_denoised(page: Image.Image) -> None:
+    clean = np.asarray(page)
+    noisy = np.asarray(degrade(page, "noise", 1))
+    assert cleanup.noise_sigma(clean) < 3 < cleanup.noise_sigma(noisy)
+    assert cleanup.denoise(clean, 4.0)[1] is False
+    smoothed, done = cleanup.denoise(noisy, 4.0)
+    assert done and cleanup.noise_sigma(smoothed) < cleanup.noise_sigma(noisy) / 2
+
+
+def test_sauvola_gives_black_text_on_white_even_when_faded(page: Image.Image) -> None:
+    faded, _ = to_gray(degrade(page, "faded", 3), colour=True)
+    binary = cleanup.sauvola(faded)
+    assert set(np.unique(binary)) <= {0, 255}
+    ink = np.asarray(page) < 128
+    agree = ((binary == 0) == ink).mean()
+    assert agree > 0.97  # the same pixels are ink as on the original print

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from pipeline.imaging import deskew, orient, photo
+from pipeline.imaging import cleanup, deskew, orient, photo
 from pipeline.imaging.geometry import Matrix, apply, identity
 
 Gray = NDArray[np.uint8]
@@ -35,6 +35,8 @@ class PrepareOptions:
     photo: bool = True
     light: bool = True
     deskew: bool = True
+    denoise_above_sigma: float = 0.0  # 0: never; else a 3x3 median on pages noisier than this
+    binarize: bool = False  # Sauvola's adaptive threshold instead of Tesseract's own
     upscale_below_dpi: float = 0.0
 
 
@@ -164,6 +166,13 @@ def prepare(
             matrix = matrix @ back
         notes["skew"] = round(angle, 2)
         lap("deskew")
+    if options.denoise_above_sigma > 0 and not bilevel:
+        gray, done = cleanup.denoise(gray, options.denoise_above_sigma)
+        notes["denoised"] = done
+        lap("denoise")
+    if options.binarize and not bilevel:
+        gray = cleanup.sauvola(gray)
+        lap("binarize")
     if 0 < dpi < options.upscale_below_dpi:
         factor = 300 / dpi
         gray = np.asarray(
