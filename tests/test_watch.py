@@ -26,6 +26,36 @@ def hoso(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
+def watch_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``hoso watch --once``: process what is waiting, then exit."""
+    return subprocess.run(
+        [HOSO, "watch", "--once"], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
+
+
+def watcher_busy(env: dict[str, str], db: Path, capture: bool = False) -> subprocess.Popen[str]:
+    """Start ``hoso watch`` in its own process group; return once it is processing a document.
+
+    With ``capture`` its log is piped for the caller to read (an unread pipe could fill up).
+    """
+    watcher = subprocess.Popen(
+        [HOSO, "watch"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE if capture else subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        states = db_states(db)
+        if "processing" in states and "ready" not in states:
+            return watcher
+        time.sleep(0.2)
+    os.killpg(watcher.pid, signal.SIGKILL)
+    raise AssertionError("the watcher never started processing")
+
+
 def db_states(db: Path) -> list[str]:
     """Document states as the watcher has committed them ([] before the schema exists)."""
     if not db.exists():
@@ -53,14 +83,7 @@ def test_dropped_scans_end_as_searchable_pdfs(
     shutil.copy(scans.jpeg(), inbox / "photo.jpg")
     shutil.copy(scans.jpeg(), inbox / "Kệ 12" / "photo again.jpg")  # same bytes
     (inbox / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<>> broken")
-    proc = subprocess.run(
-        [HOSO, "watch", "--once"],
-        capture_output=True,
-        text=True,
-        env=hoso_env,
-        timeout=600,
-        check=False,
-    )
+    proc = watch_once(hoso_env)
     assert proc.returncode == 0, proc.stderr
 
     docs = {d["file"]: d for d in documents(hoso_env)}
@@ -118,30 +141,11 @@ def test_a_killed_watcher_resumes_its_work(
             scans.pdf(f"long{n}.pdf", seed=40 + n, pages=3, kind="clean"), inbox / f"long{n}.pdf"
         )
     env = {**hoso_env, "HOSO_JOBS": "1"}
-    watcher = subprocess.Popen(
-        [HOSO, "watch"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    db = tmp_path / "hoso.db"
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            states = db_states(db)
-            if "processing" in states and "ready" not in states:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError("the watcher never started processing")
-    finally:
-        os.killpg(watcher.pid, signal.SIGKILL)  # no clean shutdown: a power cut
-        watcher.wait()
+    watcher = watcher_busy(env, tmp_path / "hoso.db")
+    os.killpg(watcher.pid, signal.SIGKILL)  # no clean shutdown: a power cut
+    watcher.wait()
     assert not list(inbox.glob("*.pdf")), "originals were taken before the kill"
-    proc = subprocess.run(
-        [HOSO, "watch", "--once"], capture_output=True, text=True, env=env, timeout=600, check=False
-    )
+    proc = watch_once(env)
     assert proc.returncode == 0, proc.stderr
     docs = documents(hoso_env)
     assert [d["state"] for d in docs] == ["ready"] * 3
@@ -155,31 +159,11 @@ def test_ctrl_c_stops_without_failing_anything(
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(scans.pdf("ctrlc.pdf", seed=70, pages=3, kind="clean"), inbox / "ctrlc.pdf")
-    watcher = subprocess.Popen(
-        [HOSO, "watch"],
-        env=hoso_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    db = tmp_path / "hoso.db"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if "processing" in db_states(db):
-            break
-        time.sleep(0.2)
+    watcher = watcher_busy(hoso_env, tmp_path / "hoso.db", capture=True)
     os.killpg(watcher.pid, signal.SIGINT)  # what the terminal sends to the whole group
     _, stderr = watcher.communicate(timeout=120)
     assert watcher.returncode == 0, stderr
     assert not (inbox / "_failed").exists(), "a stopped document is not a failed one"
-    proc = subprocess.run(
-        [HOSO, "watch", "--once"],
-        capture_output=True,
-        text=True,
-        env=hoso_env,
-        timeout=600,
-        check=False,
-    )
+    proc = watch_once(hoso_env)
     assert proc.returncode == 0, proc.stderr
     assert [d["state"] for d in documents(hoso_env)] == ["ready"]
