@@ -11,6 +11,7 @@ which makes ``pdftotext`` give back the NFC text exactly.
 from __future__ import annotations
 
 import math
+import statistics
 import zlib
 from importlib import resources
 
@@ -125,7 +126,7 @@ def content_stream(
     sx, sy = disp_w / width, disp_h / height
     ops: list[str] = ["q", " ".join(_num(v) for v in frame_matrix(frame)) + " cm", "BT", "3 Tr"]
     for line in ocr.lines:
-        left, top, right, bottom = line.box
+        left, top, right, _ = line.box
         span = max(1, right - left)
 
         def baseline(x: float, line: TextLine = line, left: int = left, span: int = span) -> float:
@@ -137,8 +138,11 @@ def content_stream(
         mid = (left + right) / 2
         _, mid_y = apply(matrix, mid, baseline(mid))
         base_y = disp_h - mid_y * sy
-        drift = abs(line.baseline[1] - line.baseline[0])
-        top_pt, bottom_pt = apply(matrix, mid, top), apply(matrix, mid, bottom - drift)
+        # Size the font from the words' typical height, not the line box: a signature or
+        # seal stroke caught in the line inflates the box, and extraction tools then split or
+        # merge the line's words by the resulting font size.
+        word_height = statistics.median(w.box[3] - w.box[1] for w in line.words)
+        top_pt, bottom_pt = apply(matrix, mid, top), apply(matrix, mid, top + word_height)
         size = max(1.0, math.dist(top_pt, bottom_pt) * sy * 0.85)
         ops.append(f"{FONT_NAME} {_num(size)} Tf")
         last = len(line.words) - 1
