@@ -79,10 +79,11 @@ def open_pdf(path: Path) -> pikepdf.Pdf:
         ) from exc
 
 
-def _open_image(path: Path) -> Image.Image:
+def _open_image(path: Path, verify: bool = True) -> Image.Image:
+    """Open an image scan; ``verify`` checks its structure first (once, when planning)."""
     try:
-        image = Image.open(path)
-        image.verify()  # structure only; decoding errors surface when a page is loaded
+        if verify:
+            Image.open(path).verify()  # structure only; decoding errors surface on load
         return Image.open(path)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise CorruptFile(
@@ -292,7 +293,7 @@ def load_page(
         rotate = _rotation(page)
         box = _mediabox(page)
         if plan.media_type.is_image:
-            image = _open_image(plan.source)
+            image = _open_image(plan.source, verify=False)  # verified when planned
             try:
                 image.seek(index)
                 image.load()
