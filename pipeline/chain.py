@@ -17,7 +17,9 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from pipeline import __version__
-from pipeline.imaging.geometry import Matrix, identity
+from pipeline.extract import Extraction, SourceLine, SourceWord, extract, lines_from_text
+from pipeline.extract import lines_from_words as _lines_from_words
+from pipeline.imaging.geometry import Matrix, apply, identity
 from pipeline.imaging.prepare import PrepareOptions, prepare
 from pipeline.imaging.sources import DocumentPlan, PageFrame, load_page, open_pdf, plan_document
 from pipeline.ingest.filetypes import MediaType, sniff
@@ -113,11 +115,43 @@ class DocumentResult:
     media_type: MediaType
     pages: tuple[PageResult, ...]
     output: Path | None
+    fields: Extraction | None = None
 
     @property
     def text(self) -> str:
         """The whole document's text, pages separated by form feeds."""
         return "\f".join(page.text for page in self.pages)
+
+
+def source_lines(page: PageResult) -> list[SourceLine]:
+    """A page's lines for extraction, word boxes as fractions of the upright page."""
+    if page.ocr is None:
+        return lines_from_text(page.index, page.text)
+    width, height = page.upright_size if page.upright_size[0] else (page.ocr.width, page.ocr.height)
+    matrix = page.to_upright
+
+    def box(b: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+        x0, y0 = apply(matrix, b[0], b[1])
+        x1, y1 = apply(matrix, b[2], b[3])
+        return (
+            round(min(x0, x1) / width, 4),
+            round(min(y0, y1) / height, 4),
+            round(max(x0, x1) / width, 4),
+            round(max(y0, y1) / height, 4),
+        )
+
+    return _lines_from_words(
+        page.index,
+        [
+            [SourceWord(w.text, box(w.box), w.confidence) for w in line.words]
+            for line in page.ocr.lines
+        ],
+    )
+
+
+def extract_fields(pages: tuple[PageResult, ...] | list[PageResult]) -> Extraction:
+    """Read the document's facts from all its pages (the step after the last page is read)."""
+    return extract([line for page in pages for line in source_lines(page)])
 
 
 def plan(source: Path, work_dir: Path, options: ChainOptions) -> DocumentPlan:
@@ -227,4 +261,4 @@ def process_document(
     doc = plan(source, work_dir, options)
     pages = [read_page(doc, i, options) for i in range(doc.page_count)]
     written = assemble(doc, pages, out, options) if out is not None else None
-    return DocumentResult(source, doc.media_type, tuple(pages), written)
+    return DocumentResult(source, doc.media_type, tuple(pages), written, extract_fields(pages))

@@ -25,6 +25,7 @@ import cv2
 
 from pipeline import chain
 from pipeline.errors import HosoError
+from pipeline.extract import Extraction
 from pipeline.imaging.sources import DocumentPlan
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,15 @@ def _safe(step: Callable[..., object], *args: object) -> object:
             f"An unexpected error stopped the processing ({type(exc).__name__}: "
             f"{exc}). Keep the file and report it to the administrator."
         ) from exc
+
+
+def _fields(source: Path, pages: tuple[chain.PageResult, ...]) -> Extraction | None:
+    """Extract the document's facts; a failing rule costs the fields, never the document."""
+    try:
+        return chain.extract_fields(pages)
+    except Exception:  # a rule bug must not lose a processed scan; it is logged loudly
+        log.exception("Could not extract fields from %s; the text is kept without them.", source)
+        return None
 
 
 def discard_work(job: Job, keep: bool) -> None:
@@ -206,7 +216,13 @@ class Runner:
     def _finish(self, progress: _Progress, output: Path | None) -> Outcome:
         assert progress.plan is not None
         pages = tuple(progress.pages[i] for i in range(progress.plan.page_count))
-        result = chain.DocumentResult(progress.job.source, progress.plan.media_type, pages, output)
+        result = chain.DocumentResult(
+            progress.job.source,
+            progress.plan.media_type,
+            pages,
+            output,
+            _fields(progress.job.source, pages),
+        )
         self._close(progress)
         return Outcome(progress.job, result)
 

@@ -155,11 +155,12 @@ def _page_details(page: PageResult) -> dict[str, Any]:
 def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
     """The JSON object ``hoso process --json`` prints for one input file.
 
-    Field extraction (type, numbers, parties...) is not part of the chain yet, so those fields
-    are empty; the shape is fixed now so scripts written against it keep working.
+    The extracted facts are given as plain values at the top level (what scripts use) and,
+    with their confidence and page/box, under ``fields`` (what a review screen uses).
     """
     result = outcome.result
-    return {
+    fields = result.fields if result else None
+    record: dict[str, Any] = {
         "file": str(outcome.job.source),
         "pages": [
             {"text": p.text, "confidence": p.confidence} | (_page_details(p) if details else {})
@@ -169,6 +170,7 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
         else [],
         "doc_type": "",
         "number": "",
+        "printed_number": "",
         "cited": [],
         "issuer": "",
         "date": "",
@@ -177,6 +179,17 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
         "amounts": [],
         "error": outcome.error,
     }
+    if fields is not None:
+        data = fields.to_dict()
+        for key in ("doc_type", "number", "cited", "issuer", "date", "case_type", "amounts"):
+            record[key] = data[key]["value"]
+        record["printed_number"] = fields.number.printed
+        record["parties"] = [
+            {k: p[k] for k in ("role", "name", "birth_year", "id_number", "address")}
+            for p in data["parties"]
+        ]
+        record["fields"] = data
+    return record
 
 
 @contextmanager
@@ -414,8 +427,9 @@ def documents_show(
             _print_json(data)
             return
         for key, value in data.items():
-            if key != "page_details":
+            if key not in ("page_details", "fields", "parties"):
                 out.print(f"[bold]{key}[/]: {value if value is not None else ''}", highlight=False)
+        _print_parties(data["parties"])
         for page in data["page_details"]:
             out.rule(
                 f"page {page['index'] + 1} · {page['source']} · confidence {page['confidence']:.1f}"
@@ -428,6 +442,23 @@ def documents_show(
                     highlight=False,
                     markup=False,
                 )
+
+
+def _print_parties(parties: list[dict[str, Any]]) -> None:
+    if not parties:
+        out.print("[bold]parties[/]: none found", highlight=False)
+        return
+    table = Table("role", "name", "born", "identity", "address", "conf", title="parties")
+    for p in parties:
+        table.add_row(
+            p["role"],
+            p["name"],
+            str(p["birth_year"] or ""),
+            p["id_number"],
+            p["address"],
+            f"{p['confidence']:.2f}",
+        )
+    out.print(table)
 
 
 @db_app.command("upgrade")

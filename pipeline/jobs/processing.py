@@ -16,11 +16,21 @@ from sqlalchemy import func, select, update
 from pipeline.archive.store import place_file, safe_name, unique_path
 from pipeline.chain import DocumentResult
 from pipeline.errors import NotFound
+from pipeline.extract import Extraction
 from pipeline.jobs.intake import quarantine_file
 from pipeline.parallel import Job
 from pipeline.records.database import Database
-from pipeline.records.models import Document, Page, State, WordCorrection, utcnow
+from pipeline.records.models import (
+    Document,
+    DocumentNumber,
+    Page,
+    PartyRow,
+    State,
+    WordCorrection,
+    utcnow,
+)
 from pipeline.settings import Settings
+from pipeline.text.fold import fold
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +163,8 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
                 round(sum(confidences) / len(confidences), 2) if confidences else None
             )
             doc.media_type = result.media_type.value
+            if result.fields is not None:
+                store_fields(doc, result.fields)
             doc.output_path = str(target.relative_to(settings.archive_dir))
             doc.output_sha256 = placed.sha256
             doc.state = State.READY.value
@@ -163,6 +175,35 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             target.unlink(missing_ok=True)
         raise
     return target
+
+
+def store_fields(doc: Document, fields: Extraction) -> None:
+    """Put an extraction on a document: the columns searched and linked on, and the whole."""
+    doc.doc_type = str(fields.doc_type.value)
+    doc.number = str(fields.number.value)
+    doc.printed_number = fields.number.printed
+    doc.issuer = str(fields.issuer.value)
+    doc.issued_on = str(fields.date.value)
+    doc.case_type = str(fields.case_type.value)
+    doc.fields = fields.to_dict()
+    doc.parties = [
+        PartyRow(
+            position=k,
+            role=p.role,
+            name=p.name,
+            name_folded=fold(p.name),
+            birth_year=p.birth_year,
+            id_number=p.id_number,
+            address=p.address,
+            confidence=p.confidence,
+        )
+        for k, p in enumerate(fields.parties)
+    ]
+    numbers = ([str(fields.number.value)] if fields.number.value else []) + list(fields.cited.value)
+    doc.numbers = [
+        DocumentNumber(position=k, number=n, own=k == 0 and bool(fields.number.value))
+        for k, n in enumerate(numbers)
+    ]
 
 
 def requeue(db: Database, claim: Claim) -> None:

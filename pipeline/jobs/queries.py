@@ -29,6 +29,9 @@ def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
         "confidence": doc.mean_confidence,
         "doc_type": doc.doc_type,
         "number": doc.number,
+        "issuer": doc.issuer,
+        "date": doc.issued_on,
+        "case_type": doc.case_type,
         "archived_path": str(settings.archive_dir / doc.output_path) if doc.output_path else None,
         "original_path": str(settings.archive_dir / doc.original_path)
         if doc.original_path
@@ -78,6 +81,22 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
         data["attempts"] = doc.attempts
         data["inbox_path"] = doc.inbox_path
         data["output_sha256"] = doc.output_sha256
+        data["printed_number"] = doc.printed_number
+        data["cited"] = [n.number for n in doc.numbers if not n.own]
+        data["parties"] = [
+            {
+                "role": p.role,
+                "name": p.name,
+                "birth_year": p.birth_year,
+                "id_number": p.id_number,
+                "address": p.address,
+                "confidence": p.confidence,
+            }
+            for p in doc.parties
+        ]
+        amounts: Any = (doc.fields or {}).get("amounts") or {}
+        data["amounts"] = list(amounts.get("value", []))
+        data["fields"] = doc.fields
         data["page_details"] = [
             {
                 "index": p.index,

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -70,6 +72,7 @@ class Document(Base):
             postgresql_where=text("duplicate_of_id IS NULL"),
         ),
         Index("ix_documents_state", "state"),
+        Index("ix_documents_number", "number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -88,6 +91,12 @@ class Document(Base):
     mean_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     doc_type: Mapped[str] = mapped_column(String(64), default="")
     number: Mapped[str] = mapped_column(String(128), default="")
+    printed_number: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    issuer: Mapped[str] = mapped_column(String(512), default="", server_default="")
+    issued_on: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    case_type: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    # The whole extraction with confidences and boxes, for the review screen.
+    fields: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     output_path: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     output_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -100,6 +109,12 @@ class Document(Base):
     duplicate_of: Mapped[Document | None] = relationship(remote_side=[id])
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.index", cascade="all, delete-orphan"
+    )
+    parties: Mapped[list[PartyRow]] = relationship(
+        back_populates="document", order_by="PartyRow.position", cascade="all, delete-orphan"
+    )
+    numbers: Mapped[list[DocumentNumber]] = relationship(
+        back_populates="document", order_by="DocumentNumber.position", cascade="all, delete-orphan"
     )
 
 
@@ -140,3 +155,40 @@ class WordCorrection(Base):
     gain: Mapped[float] = mapped_column(Float)
 
     page: Mapped[Page] = relationship(back_populates="corrections")
+
+
+class PartyRow(Base):
+    """A party a document names, with its role; ``name_folded`` is for diacritic-blind lookup."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(512))
+    name_folded: Mapped[str] = mapped_column(String(512), index=True)
+    birth_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    id_number: Mapped[str] = mapped_column(String(32), default="")
+    address: Mapped[str] = mapped_column(String(1024), default="")
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+
+    document: Mapped[Document] = relationship(back_populates="parties")
+
+
+class DocumentNumber(Base):
+    """A canonical document number a document carries (``own``) or cites, for exact linking."""
+
+    __tablename__ = "document_numbers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(128), index=True)
+    own: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    document: Mapped[Document] = relationship(back_populates="numbers")
