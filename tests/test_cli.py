@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import Scans
+from tests.synthetic import make_document
 from tests.synthetic.metrics import cer
 
 HOSO = [str(Path(sys.executable).parent / "hoso")]
@@ -48,11 +49,19 @@ def test_process_json_follows_the_format(
         "parties",
         "amounts",
         "error",
+        "printed_number",
+        "fields",
     }
     for item in lines:
         assert set(item) == keys
-        assert item["cited"] == [] and item["parties"] == [] and item["amounts"] == []
     ok, bad, photo = lines
+    # The generated scan is an enforcement decision: its facts are extracted from the OCR text.
+    truth = make_document(11, pages=2)
+    assert ok["doc_type"] == "enforcement_decision" and ok["number"] == truth.number
+    assert ok["case_type"] == "THADS" and ok["issuer"].startswith("Chi cục Thi hành án dân sự")
+    assert set(truth.parties) <= {(p["role"], p["name"]) for p in ok["parties"]}
+    assert ok["fields"]["number"]["page"] == 0 and ok["fields"]["number"]["box"] is not None
+    assert bad["fields"] is None and bad["parties"] == [] and bad["cited"] == []
     assert ok["error"] is None and len(ok["pages"]) == 2
     assert all(isinstance(p["confidence"], float) for p in ok["pages"])
     errors, total = cer(scans.truth["scan.pdf"][0], ok["pages"][0]["text"])

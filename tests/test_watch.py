@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import Scans
+from tests.synthetic import make_document
 from tests.synthetic.metrics import cer
 from tests.test_chain import pdftotext_pages
 
@@ -126,6 +127,12 @@ def test_dropped_scans_end_as_searchable_pdfs(
         hoso(["documents", "show", str(docs["scan.pdf"]["id"]), "--json"], hoso_env).stdout
     )
     assert len(shown["page_details"]) == 2 and shown["page_details"][0]["confidence"] > 80
+    # The extracted facts are stored with the document and shown.
+    truth = make_document(11, pages=2)
+    assert shown["doc_type"] == "enforcement_decision" and shown["number"] == truth.number
+    assert set(truth.parties) <= {(p["role"], p["name"]) for p in shown["parties"]}
+    assert shown["fields"]["number"]["value"] == truth.number and shown["cited"]
+    assert docs["scan.pdf"]["number"] == truth.number
     for page in shown["page_details"]:  # every post-correction is kept for the reviewer
         for change in page["corrections"]:
             assert change["before"] != change["after"] and len(change["box"]) == 4

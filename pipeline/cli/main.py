@@ -178,6 +178,7 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
         "parties": [],
         "amounts": [],
         "error": outcome.error,
+        "fields": None,
     }
     if fields is not None:
         data = fields.to_dict()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 from pipeline.extract.dates import NUMERIC, WORDS, DateMatch, find_dates
 from pipeline.extract.numbers import NO_YEAR, WITH_YEAR, NumberMatch, _canonical
@@ -101,21 +103,38 @@ def _strip_motto(text: str) -> str:
     return text.strip(" -")
 
 
+@lru_cache(maxsize=1)
+def _provinces() -> dict[str, str]:
+    """Province names by their folded form ("phu tho" -> "Phú Thọ"), from the shipped list."""
+    text = resources.files("pipeline.text").joinpath("data/places.txt").read_text("utf-8")
+    names: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            name = line.split(" ", 1)[1] if line.startswith("tỉnh ") else line.split(" ", 2)[-1]
+            names[fold(name)] = " ".join(w[:1].upper() + w[1:] for w in name.split())
+    return names
+
+
 def _sentence_case(upper: str) -> str:
-    """Vietnamese sentence case for an issuing body: units lower, place names capitalised."""
+    """Vietnamese sentence case for an issuing body: units lower, place names capitalised.
+
+    Unit words are recognised folded and written correctly (OCR reads "TỈNH" as "TÍNH"), and a
+    province name OCR damaged is put back from the shipped list of provinces.
+    """
     words = upper.lower().split()
+    folded_units = {fold(unit): unit for unit in _UNITS}
     out: list[str] = []
     place = False
     i = 0
     while i < len(words):
-        pair = " ".join(words[i : i + 2])
-        if pair in _UNITS:
-            out.extend(words[i : i + 2])
+        pair = fold(" ".join(words[i : i + 2]))
+        if pair in folded_units and " " in pair:
+            out.append(folded_units[pair])
             place, i = True, i + 2
             continue
         word = words[i]
-        if word in _UNITS:
-            out.append(word)
+        if fold(word) in folded_units and (i > 0 or word != "xã"):
+            out.append(folded_units[fold(word)])
             place = True
         elif place and word[:1].isalpha():
             out.append(word[:1].upper() + word[1:])
@@ -128,6 +147,11 @@ def _sentence_case(upper: str) -> str:
     text = re.sub(
         r"(\S) (huyện|quận|thị xã|thành phố) ([^,]+?) (tỉnh|thành phố) ", r"\1 \2 \3, \4 ", text
     )
+    province = re.search(r"(?:tỉnh|thành phố|-) ([^,]+)$", text)
+    if province:
+        known = _provinces().get(fold(province.group(1)))
+        if known:
+            text = text[: province.start(1)] + known
     return text[:1].upper() + text[1:]
 
 

@@ -38,7 +38,7 @@ _DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _DIGIT = r"[0-9OoIl|]"
 _LETTERS = r"[A-ZĐÐƉ]"
 _SEP = r"\s{0,2}/\s{0,2}"
-_HYPHEN = rf"\s{{0,2}}[{_DASH}]\s{{0,2}}"
+_HYPHEN = rf"\s{{0,2}}[{_DASH}]{{1,3}}\s{{0,2}}"  # OCR reads an em dash as "-—"
 _CODE_PART = rf"{_LETTERS}{{2,10}}"
 WITH_YEAR = re.compile(
     rf"(?<![\w/])(?P<n>{_DIGIT}{{1,5}}[A-Z]?){_SEP}(?P<y>[12Il]{_DIGIT}{{3}}){_SEP}"
@@ -63,7 +63,7 @@ class NumberMatch:
 def _letters(code: str) -> str:
     """Upper-case code letters with Đ restored where OCR read D or Ð."""
     code = code.upper().replace("Ð", "Đ").replace("Ɖ", "Đ")
-    parts = re.split(rf"\s*[{_DASH}]\s*", re.sub(r"\s+", "", code))
+    parts = re.split(rf"[{_DASH}]+", re.sub(r"\s+", "", code))
     fixed = []
     for part in parts:
         if part.startswith("QD"):
