@@ -64,7 +64,8 @@ NƯỚC CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 Thẩm phán - Chủ tọa phiên tòa: Ông Hoàng Văn Sơn.
 Các Hội thẩm nhân dân: Bà Lê Thị Hoa và ông Đỗ Văn Nam.
 - Thư ký phiên tòa: Bà Ngô Thị Mai - Thư ký Tòa án.
-- Đại diện Viện kiểm sát nhân dân huyện Lục Ngạn tham gia phiên tòa: Ông Vũ Văn Bình - Kiểm sát viên.
+- Đại diện Viện kiểm sát nhân dân huyện Lục Ngạn tham gia phiên tòa: Ông Vũ Văn Bình -
+Kiểm sát viên.
 xét xử vụ án thụ lý số 447/2016/TLST-DS giữa các đương sự:
 - Nguyên đơn: Ngân hàng Nông nghiệp và Phát triển nông thôn Việt Nam; trụ sở: số 2 Láng
 Hạ, Hà Nội. Người đại diện theo ủy quyền: Ông Phạm Văn
