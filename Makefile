@@ -9,7 +9,7 @@ RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 # OCRmyPDF (the benchmark's reference) needs these too.
 TEST_PACKAGES := ghostscript qpdf unpaper pngquant
 
-.PHONY: setup system venv models db run test lint bench clean help
+.PHONY: setup system venv models db run test lint bench bench-extraction clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make test   set up everything, then run the tests"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  speed, memory and accuracy against OCRmyPDF"
+	@echo "make bench-extraction  field extraction accuracy on scanned case files of every kind"
 
 system:
 	@scripts/apt-install.sh $(RUN_PACKAGES)
@@ -54,6 +55,9 @@ lint: venv
 bench: setup
 	@scripts/apt-install.sh $(TEST_PACKAGES)
 	$(BIN)/python -m benchmarks.speed $(BENCH_ARGS)
+
+bench-extraction: setup
+	$(BIN)/python -m benchmarks.extraction $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -42,6 +42,7 @@ _ORG = re.compile(
     r"thi\s+hanh\s+an\s+dan\s+su|vien\s+kiem\s+sat|uy\s+ban\s+nhan\s+dan"
 )
 _PARENT_ONLY = re.compile(r"^(?:tong\s+cuc|bo\s+tu\s+phap|cuc\s+thads)")
+_BODY_WORDS = ("tòa án nhân dân", "thi hành án dân sự", "chi cục", "cục", "phòng", "khu vực")
 _UNITS = ("thành phố", "thị xã", "thị trấn", "khu vực", "huyện", "tỉnh", "quận", "xã", "phường")
 _ENFORCEMENT_CODE = re.compile(r"THA|TB-|CCTHADS|CTHADS")
 
@@ -66,7 +67,8 @@ def _title(flow: Flow, limit: int) -> tuple[str, int | None]:
         letters = [c for c in line.text if c.isalpha()]
         if not letters or sum(c.isupper() for c in letters) < 0.7 * len(letters):
             continue
-        folded = fold(line.text).strip(" -.:;")
+        # OCR doubles letters in big bold titles ("BIẾÊN BẢN"); single them for matching.
+        folded = re.sub(r"([a-z])\1+", r"\1", fold(line.text).strip(" -.:;"))
         for kind, pattern in TITLES:
             if pattern.search(folded):
                 return kind, index
@@ -111,7 +113,9 @@ def _provinces() -> dict[str, str]:
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
             name = line.split(" ", 1)[1] if line.startswith("tỉnh ") else line.split(" ", 2)[-1]
-            names[fold(name)] = " ".join(w[:1].upper() + w[1:] for w in name.split())
+            names[fold(name).replace(" ", "")] = " ".join(
+                w[:1].upper() + w[1:] for w in name.split()
+            )
     return names
 
 
@@ -142,6 +146,10 @@ def _sentence_case(upper: str) -> str:
             out.append(word)
         i += 1
     text = " ".join(out)
+    folded = fold(text)
+    for phrase in _BODY_WORDS:  # OCR's "nhân dẫn" is still "nhân dân"
+        for match in re.finditer(rf"\b{fold(phrase)}\b", folded):
+            text = text[: match.start()] + phrase + text[match.end() :]
     text = re.sub(r"\b(cục|phòng|chi cục) thi hành án dân sự", r"\1 Thi hành án dân sự", text)
     text = re.sub(r"^thi hành án dân sự", "Thi hành án dân sự", text)
     text = re.sub(
@@ -149,7 +157,7 @@ def _sentence_case(upper: str) -> str:
     )
     province = re.search(r"(?:tỉnh|thành phố|-) ([^,]+)$", text)
     if province:
-        known = _provinces().get(fold(province.group(1)))
+        known = _provinces().get(fold(province.group(1)).replace(" ", ""))
         if known:
             text = text[: province.start(1)] + known
     return text[:1].upper() + text[1:]
@@ -182,10 +190,11 @@ def _issuer(flow: Flow, limit: int, number_line: int | None) -> tuple[str, tuple
     folded = fold(name)
     if not re.search(r"\b(?:tinh|thanh pho)\b|\s-\s", folded):
         for parent in parents:
-            province = re.search(r"\b(?:TỈNH|THÀNH PHỐ)\s+.+$", parent)
+            province = re.search(r"\b(?:tinh|thanh pho)\s+.+$", fold(parent))
             if province:
-                name = f"{name}, {province.group(0)}"
+                name = f"{name}, {parent[province.start() :]}"
                 break
+    name = name.strip(" .,;:-_")
     first_line = candidates[body_from][0]
     last_line = candidates[-1][0]
     span = (flow.starts[first_line], flow.starts[last_line] + len(flow.lines[last_line].text))

@@ -33,20 +33,30 @@ _DECISION_KINDS = (
     "TLGĐT",
 )
 _DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
-_DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212~"
+# Parts an enforcement number is made of (215/QĐ-CCTHADS, 30/TB-THADS, 66/CCTHADS-VP).
+ENFORCEMENT_KINDS = ("QĐ", "TB", "BB", "KH", "CV")
+OFFICES = ("CCTHADS", "CTHADS", "THADS", "THA", "CCTHA", "CTHA")
+# Letters OCR confuses in upper-case codes: swapping one for the other costs half an edit.
+_CONFUSABLE = {
+    frozenset(pair)
+    for pair in ("GC", "PĐ", "DĐ", "OĐ", "OD", "OQ", "1I", "1L", "IL", "0O", "HN", "UV", "SB")
+}
 
 _DIGIT = r"[0-9OoIl|]"
 _LETTERS = r"[A-ZĐÐƉ]"
+_CODE_CHAR = r"[A-ZĐÐƉ1]"  # OCR puts a stray 1 for an I or L inside a code
 _SEP = r"\s{0,2}/\s{0,2}"
 _HYPHEN = rf"\s{{0,2}}[{_DASH}]{{1,3}}\s{{0,2}}"  # OCR reads an em dash as "-—"
-_CODE_PART = rf"{_LETTERS}{{2,10}}"
+_CODE_PART = rf"{_LETTERS}{_CODE_CHAR}{{1,9}}"
+_TAIL = r"(?:[a-zđ]{1,2})?(?![\w])"  # a speck read as a lower-case letter after the code
 WITH_YEAR = re.compile(
     rf"(?<![\w/])(?P<n>{_DIGIT}{{1,5}}[A-Z]?){_SEP}(?P<y>[12Il]{_DIGIT}{{3}}){_SEP}"
-    rf"(?P<code>{_CODE_PART}(?:{_HYPHEN}{_CODE_PART})?)(?![\w])"
+    rf"(?P<code>{_CODE_PART}(?:{_HYPHEN}{_CODE_PART})?){_TAIL}"
 )
 NO_YEAR = re.compile(
     rf"(?<![\w/])(?P<n>{_DIGIT}{{1,5}}[A-Z]?){_SEP}"
-    rf"(?P<code>{_CODE_PART}{_HYPHEN}{_CODE_PART})(?![\w])"
+    rf"(?P<code>{_CODE_PART}{_HYPHEN}{_CODE_PART}){_TAIL}"
 )
 
 
@@ -75,6 +85,55 @@ def _letters(code: str) -> str:
             part = "QĐĐC"
         fixed.append(part)
     return "-".join(fixed)
+
+
+def _cost(a: str, b: str) -> float:
+    """Edit distance where swapping letters OCR confuses (G/C, P/Đ, 1/I) costs half."""
+    previous = [float(j) for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        current = [float(i)]
+        for j, cb in enumerate(b, 1):
+            swap = 0.0 if ca == cb else 0.5 if frozenset((ca, cb)) in _CONFUSABLE else 1.0
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + swap))
+        previous = current
+    return previous[-1]
+
+
+def _snap(part: str, known: tuple[str, ...]) -> tuple[str, float]:
+    """The known code part nearest ``part``, and the cost; ``part`` itself when it is known."""
+    if part in known:
+        return part, 0.0
+    costs = sorted((_cost(part, k), k) for k in known)
+    best, second = costs[0], costs[1] if len(costs) > 1 else (99.0, "")
+    if best[0] <= 1.0 and best[0] < second[0]:
+        return best[1], best[0]
+    return part, 99.0
+
+
+_GRAMMARS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (CASE_TYPES, LEVELS),
+    (_DECISION_KINDS, CASE_TYPES),
+    (("QĐ",), LEVELS),  # 67/2025/QĐ-PT
+)
+
+
+def _repair(code: str, with_year: bool) -> str:
+    """Snap an OCR-damaged code onto the number grammar (HNGP -> HNGĐ, T1LST -> TLST).
+
+    Only a repair that costs at most one edit over the whole code is taken; anything else is
+    left as read, so a code hoso does not know (a new office's) is never forced into one it does.
+    """
+    if "-" not in code:
+        return code
+    left, right = code.split("-", 1)
+    grammars = _GRAMMARS if with_year else ((ENFORCEMENT_KINDS, OFFICES), (OFFICES, ("VP",)))
+    best = (99.0, code)
+    for lefts, rights in grammars:
+        new_left, cost_left = _snap(left, lefts)
+        new_right, cost_right = _snap(right, rights)
+        if cost_left + cost_right < best[0]:
+            best = (cost_left + cost_right, f"{new_left}-{new_right}")
+    return best[1] if best[0] <= 1.0 else code
 
 
 def _split_joined(code: str) -> str:
@@ -121,8 +180,11 @@ def _canonical(match: re.Match[str]) -> str | None:
     serial = _number_part(match["n"])
     if not serial[:1].isdigit():
         return None
-    code = _split_joined(_letters(match["code"]))
-    if "y" in match.groupdict() and match["y"] is not None:
+    with_year = "y" in match.groupdict() and match["y"] is not None
+    code = _repair(_split_joined(_letters(match["code"])), with_year)
+    if any(c.isdigit() for c in code):
+        return None
+    if with_year:
         year = _digits(match["y"])
         if not (year.isdigit() and 1945 <= int(year) <= 2099):
             return None

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from pipeline.extract.model import Party
 from pipeline.extract.source import Flow
 from pipeline.text.fold import fold
@@ -218,19 +220,23 @@ def find_parties(flow: Flow, doc_type: str) -> list[Party]:
     parties: list[Party] = []
     for role, start, end in _segments(flow):
         if role is not None:
-            parties.extend(_segment_parties(flow, role, start, end))
+            for party in _segment_parties(flow, role, start, end):
+                if party.name and not any(
+                    p.role == party.role and p.name.casefold() == party.name.casefold()
+                    for p in parties
+                ):
+                    parties.append(party)
     if doc_type == "enforcement_decision":
         for role, pattern in ENFORCEMENT_PHRASES:
             for match in pattern.finditer(flow.folded):
                 section = _SECTION.search(flow.folded, match.end(), match.end() + 200)
                 end = section.start() if section else min(len(flow.folded), match.end() + 200)
-                found = _segment_parties(flow, role, match.end(), end)
-                parties.extend(found[:1])
-    unique: list[Party] = []
-    seen: set[tuple[str, str]] = set()
-    for party in parties:
-        key = (party.role, fold(party.name))
-        if key not in seen and party.name:
-            seen.add(key)
-            unique.append(party)
-    return unique
+                for party in _segment_parties(flow, role, match.end(), end)[:1]:
+                    # The same creditor named twice ("đơn yêu cầu của X", "trả cho X") may be
+                    # read differently each time; a near-identical name is the same party.
+                    if not any(
+                        p.role == role and fuzz.ratio(fold(p.name), fold(party.name)) >= 85
+                        for p in parties
+                    ):
+                        parties.append(party)
+    return parties
