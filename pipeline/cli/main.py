@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ from rich.table import Table
 from pipeline import __version__
 from pipeline.chain import ChainOptions, PageResult
 from pipeline.errors import HosoError
-from pipeline.jobs import queries
+from pipeline.jobs import cases, linking, queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
@@ -39,8 +40,14 @@ documents_app = typer.Typer(
     help="Look at the documents taken from the inbox.", no_args_is_help=True
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+cases_app = typer.Typer(help="Enforcement case records and their documents.", no_args_is_help=True)
+review_app = typer.Typer(
+    help="Documents waiting for a person to choose their case.", no_args_is_help=True
+)
 app.add_typer(documents_app, name="documents")
 app.add_typer(db_app, name="db")
+app.add_typer(cases_app, name="cases")
+app.add_typer(review_app, name="review")
 
 out = Console()
 err = Console(stderr=True)
@@ -51,6 +58,7 @@ class Context:
     """What every command shares: the settings (loaded once) and the database (opened lazily)."""
 
     config: Path | None
+    user: str = ""
     _settings: Settings | None = None
     _db: Database | None = field(default=None, repr=False)
 
@@ -114,9 +122,13 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version")
     ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help="who is acting (recorded with links and choices)"),
+    ] = None,
 ) -> None:
     """Digitize Vietnamese civil-judgment enforcement case files."""
-    ctx.obj = Context(config)
+    ctx.obj = Context(config, user or os.environ.get("HOSO_USER") or getpass.getuser())
 
 
 def _warn_if_degraded(settings: Settings) -> None:
@@ -399,7 +411,9 @@ def documents_list(
         if as_json:
             _print_json(docs)
             return
-        table = Table("id", "file", "batch", "state", "pages", "conf", "sha256", "archived / error")
+        table = Table(
+            "id", "file", "batch", "state", "pages", "conf", "type", "number", "case", "error"
+        )
         for d in docs:
             table.add_row(
                 str(d["id"]),
@@ -408,8 +422,10 @@ def documents_list(
                 d["state"],
                 str(d["pages"]),
                 f"{d['confidence']:.1f}" if d["confidence"] is not None else "",
-                d["sha256"][:12],
-                d["archived_path"] or (d["error"] or ""),
+                d["doc_type"],
+                d["number"],
+                d["case"] or (f"({d['link_state']})" if d["link_state"] else ""),
+                d["error"] or "",
             )
         out.print(table)
 
@@ -428,7 +444,7 @@ def documents_show(
             _print_json(data)
             return
         for key, value in data.items():
-            if key not in ("page_details", "fields", "parties"):
+            if key not in ("page_details", "fields", "parties", "link_candidates", "link_history"):
                 out.print(f"[bold]{key}[/]: {value if value is not None else ''}", highlight=False)
         _print_parties(data["parties"])
         for page in data["page_details"]:
@@ -460,6 +476,187 @@ def _print_parties(parties: list[dict[str, Any]]) -> None:
             f"{p['confidence']:.2f}",
         )
     out.print(table)
+
+
+@cases_app.command("import")
+def cases_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="the export: UTF-8 CSV with a header row, or .xlsx")],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="YAML file mapping hoso's column names to the export's"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Import (or update) cases; then re-try linking every unlinked or queued document."""
+    with _reported():
+        c = _ctx(ctx)
+        report = cases.import_cases(c.db, file, mapping)
+        relinked = linking.relink_pending(c.db)
+        data = report.as_dict() | {"documents": relinked}
+        if as_json:
+            _print_json(data)
+        else:
+            out.print(
+                f"{report.created} cases created, {report.updated} updated; documents now "
+                f"linked {relinked['linked']}, for review {relinked['review']}, unlinked "
+                f"{relinked['unlinked']}.",
+                highlight=False,
+            )
+            for line, reason in report.errors:
+                err.print(f"line {line}: {reason}; the row was not imported.", highlight=False)
+        if report.errors:
+            raise typer.Exit(1)
+
+
+@cases_app.command("add")
+def cases_add(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="case code")],
+    agency: Annotated[str, typer.Option(help="the enforcement office")] = "",
+    decision: Annotated[list[str] | None, typer.Option(help="decision number (repeatable)")] = None,
+    judgment: Annotated[list[str] | None, typer.Option(help="judgment number (repeatable)")] = None,
+    debtor: Annotated[list[str] | None, typer.Option(help="debtor's name (repeatable)")] = None,
+    creditor: Annotated[list[str] | None, typer.Option(help="creditor's name (repeatable)")] = None,
+    amount: Annotated[str, typer.Option(help="amount in đồng")] = "",
+    opened_on: Annotated[str, typer.Option(help="date opened, 2020-06-15")] = "",
+) -> None:
+    """Add a case by hand (or update it), then re-try linking pending documents."""
+    with _reported():
+        c = _ctx(ctx)
+        row = {
+            "case_code": code,
+            "agency": agency,
+            "decision_number": ";".join(decision or []),
+            "judgment_number": ";".join(judgment or []),
+            "debtor": ";".join(debtor or []),
+            "creditor": ";".join(creditor or []),
+            "amount": amount,
+            "opened_on": opened_on,
+        }
+        try:
+            case_input = cases.parse_row(row)
+        except ValueError as exc:
+            err.print(f"[bold red]Error:[/] {exc}.", highlight=False)
+            raise typer.Exit(3) from exc
+        created = cases.add_case(c.db, case_input)
+        relinked = linking.relink_pending(c.db)
+        out.print(
+            f"case {code} {'created' if created else 'updated'}; documents linked "
+            f"{relinked['linked']}, for review {relinked['review']}.",
+            highlight=False,
+        )
+
+
+@cases_app.command("list")
+def cases_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1)] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Cases by code."""
+    with _reported():
+        rows = cases.list_cases(_ctx(ctx).db, limit=limit)
+        if as_json:
+            _print_json(rows)
+            return
+        table = Table("code", "agency", "decision", "judgment", "debtors", "creditors", "opened")
+        for r in rows:
+            table.add_row(
+                r["code"],
+                r["agency"],
+                "; ".join(r["decision_numbers"]),
+                "; ".join(r["judgment_numbers"]),
+                "; ".join(r["debtors"]),
+                "; ".join(r["creditors"]),
+                r["opened_on"],
+            )
+        out.print(table)
+
+
+@cases_app.command("show")
+def cases_show(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="case code")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """A case and its documents in date order."""
+    with _reported():
+        data = cases.show_case(_ctx(ctx).db, code)
+        if as_json:
+            _print_json(data)
+            return
+        for key, value in data.items():
+            if key != "documents":
+                shown = "; ".join(value) if isinstance(value, list) else value
+                out.print(f"[bold]{key}[/]: {shown if shown is not None else ''}", highlight=False)
+        table = Table("date", "id", "type", "number", "file", "linked by", title="documents")
+        for d in data["documents"]:
+            table.add_row(
+                d["date"], str(d["id"]), d["doc_type"], d["number"], d["file"], d["link_method"]
+            )
+        out.print(table)
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Documents whose case is uncertain, with their ranked candidate cases."""
+    with _reported():
+        queue = linking.review_queue(_ctx(ctx).db)
+        if as_json:
+            _print_json(queue)
+            return
+        table = Table("doc", "file", "type", "number", "candidates (score, why)")
+        for d in queue:
+            table.add_row(
+                str(d["id"]),
+                d["file"],
+                d["doc_type"],
+                d["number"],
+                "\n".join(
+                    f"{c['rank']}. {c['case']} ({c['score']:.2f}, {c['reason']})"
+                    for c in d["candidates"]
+                ),
+            )
+        out.print(table)
+
+
+@review_app.command("accept")
+def review_accept(
+    ctx: typer.Context, document_id: Annotated[int, typer.Argument(help="document id")]
+) -> None:
+    """Link a queued document to its first-ranked candidate."""
+    with _reported():
+        c = _ctx(ctx)
+        code = linking.accept(c.db, document_id, c.user)
+        out.print(f"document {document_id} linked to case {code} by {c.user}.", highlight=False)
+
+
+@review_app.command("choose")
+def review_choose(
+    ctx: typer.Context,
+    document_id: Annotated[int, typer.Argument(help="document id")],
+    case_code: Annotated[str, typer.Argument(help="the case it belongs to")],
+) -> None:
+    """Link a document to the case you choose."""
+    with _reported():
+        c = _ctx(ctx)
+        code = linking.choose(c.db, document_id, case_code, c.user)
+        out.print(f"document {document_id} linked to case {code} by {c.user}.", highlight=False)
+
+
+@review_app.command("unlink")
+def review_unlink(
+    ctx: typer.Context, document_id: Annotated[int, typer.Argument(help="document id")]
+) -> None:
+    """Take a document out of its case."""
+    with _reported():
+        c = _ctx(ctx)
+        linking.unlink(c.db, document_id, c.user)
+        out.print(f"document {document_id} unlinked by {c.user}.", highlight=False)
 
 
 @db_app.command("upgrade")

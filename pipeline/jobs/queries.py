@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pipeline.errors import NotFound
+from pipeline.jobs.linking import events
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
 from pipeline.settings import Settings
@@ -32,6 +33,10 @@ def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
         "issuer": doc.issuer,
         "date": doc.issued_on,
         "case_type": doc.case_type,
+        "case": doc.case.code if doc.case else None,
+        "link_state": doc.link_state,
+        "link_method": doc.link_method,
+        "link_score": doc.link_score,
         "archived_path": str(settings.archive_dir / doc.output_path) if doc.output_path else None,
         "original_path": str(settings.archive_dir / doc.original_path)
         if doc.original_path
@@ -97,6 +102,11 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
         amounts: Any = (doc.fields or {}).get("amounts") or {}
         data["amounts"] = list(amounts.get("value", []))
         data["fields"] = doc.fields
+        data["link_candidates"] = [
+            {"rank": c.rank + 1, "case": c.case.code, "score": c.score, "reason": c.reason}
+            for c in doc.candidates
+        ]
+        data["link_history"] = events(db, document_id)
         data["page_details"] = [
             {
                 "index": p.index,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -97,6 +98,13 @@ class Document(Base):
     case_type: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # The whole extraction with confidences and boxes, for the review screen.
     fields: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    # The enforcement case the document belongs to, how it was found, and how sure.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    link_state: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    link_method: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    link_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     output_path: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     output_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -115,6 +123,10 @@ class Document(Base):
     )
     numbers: Mapped[list[DocumentNumber]] = relationship(
         back_populates="document", order_by="DocumentNumber.position", cascade="all, delete-orphan"
+    )
+    case: Mapped[Case | None] = relationship(back_populates="documents")
+    candidates: Mapped[list[LinkCandidate]] = relationship(
+        back_populates="document", order_by="LinkCandidate.rank", cascade="all, delete-orphan"
     )
 
 
@@ -192,3 +204,93 @@ class DocumentNumber(Base):
     own: Mapped[bool] = mapped_column(Boolean, default=False)
 
     document: Mapped[Document] = relationship(back_populates="numbers")
+
+
+class Case(Base):
+    """An enforcement case (hồ sơ thi hành án) as the office's case-management software has it."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    agency: Mapped[str] = mapped_column(String(512), default="")
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    opened_on: Mapped[str] = mapped_column(String(10), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    numbers: Mapped[list[CaseNumber]] = relationship(
+        back_populates="case", order_by="CaseNumber.id", cascade="all, delete-orphan"
+    )
+    parties: Mapped[list[CaseParty]] = relationship(
+        back_populates="case", order_by="CaseParty.id", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(back_populates="case")
+
+
+class CaseNumber(Base):
+    """A decision or judgment number of a case, canonical (as extraction writes numbers)."""
+
+    __tablename__ = "case_numbers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "decision" or "judgment"
+    number: Mapped[str] = mapped_column(String(128), index=True)
+
+    case: Mapped[Case] = relationship(back_populates="numbers")
+
+
+class CaseParty(Base):
+    """A debtor or creditor of a case."""
+
+    __tablename__ = "case_parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # "debtor" or "creditor"
+    name: Mapped[str] = mapped_column(String(512))
+    name_folded: Mapped[str] = mapped_column(String(512), index=True)
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class LinkCandidate(Base):
+    """A case offered for a document in the review queue, ranked."""
+
+    __tablename__ = "link_candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(512), default="")
+
+    document: Mapped[Document] = relationship(back_populates="candidates")
+    case: Mapped[Case] = relationship()
+
+
+class LinkEvent(Base):
+    """Every link, unlink, queueing and choice: who, when, which case, how and how sure."""
+
+    __tablename__ = "link_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), nullable=True
+    )
+    action: Mapped[str] = mapped_column(String(16))  # linked, queued, unlinked, chose, accepted
+    method: Mapped[str] = mapped_column(String(16), default="")
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

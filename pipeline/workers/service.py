@@ -16,7 +16,7 @@ from pipeline.chain import ChainOptions
 from pipeline.errors import HosoError
 from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, scan
 from pipeline.ingest.stability import StabilityTracker
-from pipeline.jobs import processing
+from pipeline.jobs import linking, processing
 from pipeline.jobs.intake import quarantine_file, take_file
 from pipeline.parallel import Outcome, Runner, discard_work
 from pipeline.records.database import Database
@@ -129,15 +129,25 @@ class WatchService:
         finally:
             discard_work(outcome.job, self.settings.output.keep_work)
 
+    def _link(self, document_id: int) -> str:
+        """Link a ready document to its case; a failure leaves it unlinked, never failed."""
+        try:
+            return linking.link_document(self.db, document_id)
+        except HosoError as exc:
+            log.error("document %s: could not link it to a case: %s", document_id, exc.message)
+            return "not linked (error)"
+
     def _record_claim(self, claim: processing.Claim, outcome: Outcome) -> None:
         try:
             if outcome.result is not None:
                 target = processing.record_success(self.db, self.settings, claim, outcome.result)
+                state = self._link(claim.document_id)
                 log.info(
-                    "document %s ready: %s (%d pages)",
+                    "document %s ready: %s (%d pages), case link: %s",
                     claim.document_id,
                     target.name,
                     len(outcome.result.pages),
+                    state,
                 )
             elif outcome.error_type == "WorkerCrashed" and claim.attempts < MAX_ATTEMPTS:
                 # The crash may have been another document's; try this one again.
