@@ -199,13 +199,20 @@ def test_scanned_documents_are_linked_and_the_queue_is_worked(
     assert {c["case"] for c in queue[0]["candidates"][:3]} >= {"THA-2", "THA-3"}
 
     bb = str(docs["bb.pdf"]["id"])
-    proc = run(["--user", "chv.lan", "review", "choose", bb, "THA-3"], hoso_env)
+    proc = run(["--user", "chv.lan", "review", "accept", bb, "--json"], hoso_env)
+    assert json.loads(proc.stdout)["case"] == queue[0]["candidates"][0]["case"]
+    assert run(["--user", "chv.lan", "review", "unlink", bb], hoso_env).returncode == 0
+    proc = run(["--user", "chv.lan", "review", "choose", bb, "THA-3", "--json"], hoso_env)
     assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"document": int(bb), "case": "THA-3", "user": "chv.lan"}
     shown = json.loads(run(["cases", "show", "THA-3", "--json"], hoso_env).stdout)
     assert [d["file"] for d in shown["documents"]] == ["bb.pdf"]
     history = json.loads(run(["documents", "show", bb, "--json"], hoso_env).stdout)["link_history"]
+    first = queue[0]["candidates"][0]["case"]
     assert [(e["action"], e["actor"], e["case"]) for e in history] == [
-        ("queued", "hoso", history[0]["case"]),
+        ("queued", "hoso", first),
+        ("chose", "chv.lan", first),
+        ("unlinked", "chv.lan", first),
         ("chose", "chv.lan", "THA-3"),
     ]
     # A manual choice survives a later import.
@@ -228,3 +235,21 @@ def test_importing_cases_links_documents_that_waited(tmp_path: Path, make_settin
     cases.add_case(db, cases.parse_row({"case_code": "X-1", "debtor": "Lê Văn Nam"}))
     with db.session() as session:
         assert [c.code for c in cache.get(session).cases.values()] == ["X-1"]
+
+
+@pytest.mark.postgres
+def test_cases_import_and_link_on_postgresql(postgres_schema_url: str, tmp_path: Path) -> None:
+    db = Database.open(postgres_schema_url, 10)
+    export = tmp_path / "cases.csv"
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["case_code", "agency", "decision_number", "debtor", "creditor"])
+        writer.writerow(["P-1", AGENCY, "215/QĐ-CCTHADS", "Trần Thị Lan", "Nguyễn Văn Hùng"])
+    assert cases.import_cases(db, export).created == 1
+    assert cases.import_cases(db, export).updated == 1
+    cache = linking.IndexCache()
+    with db.session() as session:
+        index = cache.get(session)
+    facts = DocumentFacts(("215/QĐ-CCTHADS",), (("debtor", "Tran Thi Lan"),), AGENCY, None)
+    assert decide(rank(index, facts)).chosen is not None
+    assert cases.show_case(db, "P-1")["debtors"] == ["Trần Thị Lan"]

@@ -626,13 +626,22 @@ def review_list(
 
 @review_app.command("accept")
 def review_accept(
-    ctx: typer.Context, document_id: Annotated[int, typer.Argument(help="document id")]
+    ctx: typer.Context,
+    document_id: Annotated[int, typer.Argument(help="document id")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Link a queued document to its first-ranked candidate."""
     with _reported():
         c = _ctx(ctx)
         code = linking.accept(c.db, document_id, c.user)
-        out.print(f"document {document_id} linked to case {code} by {c.user}.", highlight=False)
+        _report_link(document_id, code, c.user, as_json)
+
+
+def _report_link(document_id: int, code: str, user: str, as_json: bool) -> None:
+    if as_json:
+        _print_json({"document": document_id, "case": code, "user": user})
+    else:
+        out.print(f"document {document_id} linked to case {code} by {user}.", highlight=False)
 
 
 @review_app.command("choose")
@@ -640,12 +649,13 @@ def review_choose(
     ctx: typer.Context,
     document_id: Annotated[int, typer.Argument(help="document id")],
     case_code: Annotated[str, typer.Argument(help="the case it belongs to")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Link a document to the case you choose."""
     with _reported():
         c = _ctx(ctx)
         code = linking.choose(c.db, document_id, case_code, c.user)
-        out.print(f"document {document_id} linked to case {code} by {c.user}.", highlight=False)
+        _report_link(document_id, code, c.user, as_json)
 
 
 @review_app.command("unlink")
