@@ -9,7 +9,7 @@ RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 # OCRmyPDF (the benchmark's reference) needs these too.
 TEST_PACKAGES := ghostscript qpdf unpaper pngquant
 
-.PHONY: setup system venv models db run test lint bench bench-extraction clean help
+.PHONY: setup system venv models db run test lint bench bench-extraction bench-linking clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  speed, memory and accuracy against OCRmyPDF"
 	@echo "make bench-extraction  field extraction accuracy on scanned case files of every kind"
+	@echo "make bench-linking  linking documents among 100,000 cases with near-misses"
 
 system:
 	@scripts/apt-install.sh $(RUN_PACKAGES)
@@ -58,6 +59,9 @@ bench: setup
 
 bench-extraction: setup
 	$(BIN)/python -m benchmarks.extraction $(BENCH_ARGS)
+
+bench-linking: setup
+	$(BIN)/python -m benchmarks.linking $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

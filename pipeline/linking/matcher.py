@@ -82,7 +82,7 @@ class Decision:
 class Thresholds:
     """When a name match is trusted: its score, and its lead over the next case."""
 
-    link: float = 0.9
+    link: float = 0.92
     margin: float = 0.05
     review: float = 0.5
 
