@@ -29,7 +29,7 @@ from typing import Any
 
 import img2pdf
 
-from benchmarks.corpus import _encode
+from benchmarks.corpus import HARD_KINDS, _encode
 from pipeline.chain import ChainOptions, extract_fields, source_lines
 from pipeline.extract import extract, lines_from_text
 from pipeline.parallel import Job, Runner, discard_work
@@ -40,13 +40,9 @@ from tests.synthetic.casefiles import DOC_TYPES, Facts, PartyFact, make_case_doc
 
 # Kinds of scan the documents go through, and the format each is stored in.
 SCANS: list[tuple[str, str]] = [
-    ("clean", "png"),
-    ("office_copy", "jpeg"),
-    ("fax", "tiff"),
-    ("faded", "jpeg"),
-    ("phone", "jpeg"),
-    ("rot90", "jpeg"),
-    ("seal_signature", "jpeg"),
+    kind
+    for kind in HARD_KINDS
+    if kind[0] in ("clean", "office_copy", "fax", "faded", "phone", "rot90", "seal_signature")
 ]
 SEED = 5000
 FIELDS = ("doc_type", "number", "cited", "issuer", "date", "case_type", "amounts")

@@ -26,75 +26,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.linking import CaseIndex, CaseRecord, DocumentFacts, decide, rank
+from tests.synthetic import casefiles
 
-SURNAMES = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Vũ",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-    "Đào",
-    "Đinh",
-    "Mai",
-    "Trịnh",
-]
-MIDDLE = [
-    "Văn",
-    "Thị",
-    "Hữu",
-    "Đức",
-    "Minh",
-    "Thanh",
-    "Quốc",
-    "Ngọc",
-    "Thu",
-    "Xuân",
-    "Hồng",
-    "Kim",
-    "Công",
-    "Đình",
-    "Bá",
-    "Thế",
-    "Quang",
-    "Anh",
-    "Bích",
-    "Mạnh",
-]
+# The extraction corpus's names and places, and more: 20 x 20 x 50 names, so that full names
+# repeat across 100,000 cases as they do in a real province.
+SURNAMES = [*casefiles.SURNAMES, "Huỳnh", "Võ", "Dương", "Lý", "Đào", "Đinh", "Mai", "Trịnh"]
+MIDDLE = [*casefiles.MIDDLE, "Kim", "Công", "Đình", "Bá", "Thế", "Quang", "Anh", "Bích", "Mạnh"]
 GIVEN = [
-    "Hùng",
+    *casefiles.GIVEN,
     "Hưng",
-    "Lan",
-    "Hương",
-    "Tuấn",
-    "Dũng",
-    "Phương",
-    "Thủy",
-    "Hòa",
-    "Thắng",
-    "Mạnh",
-    "Yến",
-    "Khởi",
-    "Đạt",
-    "Quyết",
-    "Hạnh",
-    "Trường",
-    "Sơn",
-    "Nghĩa",
-    "Thảo",
-    "Cường",
-    "Bình",
-    "Long",
     "Hải",
     "Hà",
     "Nam",
@@ -123,19 +63,8 @@ GIVEN = [
     "Ngân",
     "Oanh",
 ]
-PROVINCES = ["Bắc Giang", "Tây Ninh", "Thái Bình", "Nghệ An", "Phú Thọ", "Lạng Sơn", "Bình Định"]
-DISTRICTS = [
-    "Lục Ngạn",
-    "Tân Yên",
-    "Yên Thế",
-    "Hiệp Hòa",
-    "Lạng Giang",
-    "Gò Dầu",
-    "Kiến Xương",
-    "Sơn Động",
-    "Việt Yên",
-    "Hòa Thành",
-]
+PROVINCES = casefiles.PROVINCES
+DISTRICTS = [*casefiles.DISTRICTS, "Sơn Động", "Việt Yên", "Hòa Thành"]
 CASE_TYPES = ["DS", "HNGĐ", "KDTM", "HS"]
 # OCR's letter confusions inside names (after folding, tone marks no longer matter).
 CONFUSIONS = [("Y", "V"), ("y", "v"), ("h", "b"), ("n", "u"), ("m", "rn"), ("c", "e"), ("i", "l")]

@@ -51,6 +51,7 @@ app.add_typer(review_app, name="review")
 
 out = Console()
 err = Console(stderr=True)
+JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON")]
 
 
 @dataclass
@@ -371,7 +372,7 @@ def watch(
 @app.command()
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Counts per state, batches, and the latest errors."""
     with _reported():
@@ -402,7 +403,7 @@ def documents_list(
     state: Annotated[str | None, typer.Option(help="only this state")] = None,
     batch: Annotated[str | None, typer.Option(help="only this batch")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 200,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """The documents taken from the inbox, newest first."""
     with _reported():
@@ -434,7 +435,7 @@ def documents_list(
 def documents_show(
     ctx: typer.Context,
     document_id: Annotated[int, typer.Argument(help="document id")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """One document: where its files are, its state, and the text of each page."""
     with _reported():
@@ -486,7 +487,7 @@ def cases_import(
         Path | None,
         typer.Option(help="YAML file mapping hoso's column names to the export's"),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Import (or update) cases; then re-try linking every unlinked or queued document."""
     with _reported():
@@ -552,7 +553,7 @@ def cases_add(
 def cases_list(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1)] = 200,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Cases by code."""
     with _reported():
@@ -578,7 +579,7 @@ def cases_list(
 def cases_show(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="case code")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """A case and its documents in date order."""
     with _reported():
@@ -601,7 +602,7 @@ def cases_show(
 @review_app.command("list")
 def review_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Documents whose case is uncertain, with their ranked candidate cases."""
     with _reported():
@@ -628,7 +629,7 @@ def review_list(
 def review_accept(
     ctx: typer.Context,
     document_id: Annotated[int, typer.Argument(help="document id")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Link a queued document to its first-ranked candidate."""
     with _reported():
@@ -649,7 +650,7 @@ def review_choose(
     ctx: typer.Context,
     document_id: Annotated[int, typer.Argument(help="document id")],
     case_code: Annotated[str, typer.Argument(help="the case it belongs to")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Link a document to the case you choose."""
     with _reported():
