@@ -42,6 +42,7 @@ setup: system venv models db
 	@mkdir -p inbox archive var
 
 run: setup
+	@$(BIN)/hoso keys init >/dev/null  # a development key, so the demo signs (kept if present)
 	exec $(BIN)/hoso watch
 
 test: setup lint

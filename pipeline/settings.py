@@ -81,6 +81,26 @@ class ProgramSettings(_Section):
     database_timeout: float = Field(15.0, gt=0)
 
 
+class SigningSettings(_Section):
+    """Whose key signs, how, and which roots a signature must chain to.
+
+    The passphrase is never here: it comes from the environment variable ``passphrase_env``
+    (the development key made by ``hoso keys init`` keeps its own beside it).
+    """
+
+    pkcs12: Path = Field(Path("var/keys/dev-signer.p12"), description="the officer's key file")
+    passphrase_env: str = "HOSO_SIGNING_PASSPHRASE"
+    dev_passphrase_file: Path | None = Path("var/keys/dev-signer.pass")
+    trust_roots: tuple[Path, ...] = (Path("var/keys/dev-ca.pem"),)
+    level: Literal["B-B", "B-T", "B-LT"] = "B-B"
+    tsa_url: str = ""
+    timeout: float = Field(30.0, gt=0, description="seconds for the timestamp authority")
+    signer_name: str = "Cán bộ ký thử (development)"
+    title: str = ""
+    office: str = ""
+    font: Path = Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf")
+
+
 class Settings(BaseSettings):
     """Everything hoso reads from configuration; never mutated after loading."""
 
@@ -99,6 +119,7 @@ class Settings(BaseSettings):
     imaging: ImagingSettings = ImagingSettings()
     output: OutputSettings = OutputSettings()
     programs: ProgramSettings = ProgramSettings()
+    signing: SigningSettings = SigningSettings()
     base_dir: Path = Field(REPO_ROOT, description="relative paths are resolved against this")
 
     @classmethod
@@ -160,6 +181,11 @@ class Settings(BaseSettings):
     def tessdata_dir(self) -> Path:
         """The tessdata folder hoso reads models from."""
         return self.path(self.ocr.tessdata)
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where ``hoso keys init`` writes the development PKI."""
+        return self.path(Path("var/keys"))
 
     @property
     def lexicon_dir(self) -> Path:

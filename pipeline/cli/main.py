@@ -29,6 +29,10 @@ from pipeline.jobs import cases, linking, queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
+from pipeline.signing.appearance import StampSpec
+from pipeline.signing.keys import Pkcs12Key, make_dev_pki
+from pipeline.signing.sign import SignOptions, sign_pdf
+from pipeline.signing.verify import check_pdf, load_roots
 from pipeline.text.lexicon import installed as lexicon_installed
 
 app = typer.Typer(
@@ -47,6 +51,8 @@ review_app = typer.Typer(
 app.add_typer(documents_app, name="documents")
 app.add_typer(db_app, name="db")
 app.add_typer(cases_app, name="cases")
+keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 app.add_typer(review_app, name="review")
 
 out = Console()
@@ -668,6 +674,93 @@ def review_unlink(
         c = _ctx(ctx)
         linking.unlink(c.db, document_id, c.user)
         out.print(f"document {document_id} unlinked by {c.user}.", highlight=False)
+
+
+def _signing_key(settings: Settings) -> Pkcs12Key:
+    sig = settings.signing
+    dev_file = settings.path(sig.dev_passphrase_file) if sig.dev_passphrase_file else None
+    return Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file)
+
+
+@keys_app.command("init")
+def keys_init(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(help="replace an existing development key")] = False,
+) -> None:
+    """Make a development CA and signer under var/keys/ (NOT FOR PRODUCTION)."""
+    with _reported():
+        settings = _ctx(ctx).settings
+        pki = make_dev_pki(settings.keys_dir, settings.signing.signer_name, force=force)
+        out.print(
+            f"development key: {pki.signer_p12}\ntrust root: {pki.ca_cert}\n"
+            "These keys are for trying hoso out, NOT FOR PRODUCTION.",
+            highlight=False,
+        )
+
+
+@app.command()
+def sign(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="the PDF to sign")],
+    target: Annotated[Path, typer.Argument(help="where to write the signed PDF")],
+) -> None:
+    """Sign one PDF with the configured key (PAdES, visible stamp on the last page)."""
+    with _reported():
+        settings = _ctx(ctx).settings
+        if source.resolve() == target.resolve():
+            err.print("[bold red]Error:[/] write the signed PDF to another file.")
+            raise typer.Exit(2)
+        sig = settings.signing
+        result = sign_pdf(
+            source,
+            target,
+            _signing_key(settings).signer(),
+            StampSpec(sig.signer_name, sig.title, sig.office, sig.font),
+            SignOptions(sig.level, sig.tsa_url, sig.timeout),
+        )
+        out.print(f"signed ({result.level}): {result.path}", highlight=False)
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="signed PDFs")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Check every signature of each file; exit 1 when any check fails."""
+    with _reported():
+        settings = _ctx(ctx).settings
+        roots = load_roots([settings.path(p) for p in settings.signing.trust_roots])
+        failed = 0
+        for path in files:
+            try:
+                checks = check_pdf(path, roots)
+                problem = "" if checks else "no signature"
+            except Exception as exc:  # a damaged file is a failed check, not a crash
+                checks, problem = [], f"cannot be read as a PDF ({exc.__class__.__name__})"
+            ok = not problem and all(c.ok for c in checks)
+            failed += not ok
+            if as_json:
+                _print_json(
+                    {
+                        "file": str(path),
+                        "ok": ok,
+                        "problem": problem,
+                        "signatures": [c.as_dict() for c in checks],
+                    }
+                )
+                continue
+            verdict = "[green]OK[/]" if ok else "[bold red]FAILED[/]"
+            out.print(f"{verdict} {path}" + (f": {problem}" if problem else ""))
+            for c in checks:
+                out.print(
+                    f"  {c.signer}, {c.signed_at}: intact {c.intact}, valid {c.valid}, "
+                    f"whole file {c.covers_whole_file}, trusted {c.trusted}, "
+                    f"timestamp {c.timestamp}",
+                    highlight=False,
+                )
+        if failed:
+            raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,169 @@
+"""Where the signing key lives: a PKCS#12 file, and the development PKI ``hoso keys init`` makes.
+
+The passphrase never sits in config.yaml: it comes from the environment variable the settings
+name (``HOSO_SIGNING_PASSPHRASE`` by default), or, for the development key only, from the file
+``keys init`` wrote beside it (mode 0600).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign import signers
+
+from pipeline.errors import ConfigError, StorageError
+
+DEV_MARK = "KHÔNG DÙNG THẬT - hoso development key, NOT FOR PRODUCTION"
+
+
+@dataclass(frozen=True)
+class Pkcs12Key:
+    """A PKCS#12 file and how to get its passphrase."""
+
+    path: Path
+    passphrase_env: str = "HOSO_SIGNING_PASSPHRASE"
+    passphrase_file: Path | None = None  # development keys only
+
+    def passphrase(self) -> bytes:
+        """The passphrase from the environment, else the development key's file."""
+        value = os.environ.get(self.passphrase_env)
+        if value is not None:
+            return value.encode()
+        if self.passphrase_file is not None and self.passphrase_file.is_file():
+            return self.passphrase_file.read_text("utf-8").strip().encode()
+        raise ConfigError(
+            f"The passphrase of the signing key {self.path} is not set. Put it in the "
+            f"environment variable {self.passphrase_env} and try again."
+        )
+
+    def signer(self) -> signers.SimpleSigner:
+        """A pyHanko signer for this key (the certificate chain comes from the file)."""
+        if not self.path.is_file():
+            raise ConfigError(
+                f"The signing key {self.path} does not exist. Run `hoso keys init` for a "
+                "development key, or set signing.pkcs12 to the officer's key file."
+            )
+        try:
+            signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+                self.path, passphrase=self.passphrase()
+            )
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"The signing key {self.path} cannot be opened: the file is damaged or the "
+                "passphrase is wrong."
+            ) from exc
+        if signer is None:  # pyHanko logs the reason and returns None
+            raise ConfigError(
+                f"The signing key {self.path} cannot be opened: the file is damaged or the "
+                "passphrase is wrong."
+            )
+        assert isinstance(signer, signers.SimpleSigner)
+        return signer
+
+
+@dataclass(frozen=True)
+class DevPki:
+    """What ``hoso keys init`` wrote."""
+
+    ca_cert: Path
+    signer_p12: Path
+    passphrase_file: Path
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEV_MARK),
+            x509.NameAttribute(NameOID.COMMON_NAME, common),
+        ]
+    )
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+
+
+def make_dev_pki(folder: Path, signer_name: str, *, force: bool = False) -> DevPki:
+    """A development CA and one signer under ``folder``, marked as not for production."""
+    pki = DevPki(folder / "dev-ca.pem", folder / "dev-signer.p12", folder / "dev-signer.pass")
+    if pki.signer_p12.exists() and not force:
+        return pki
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"Cannot create {folder}: {exc.strerror}.") from exc
+    now = dt.datetime.now(dt.UTC)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = _name("hoso Development CA")
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(signer_name))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    passphrase = secrets.token_urlsafe(18)
+    blob = pkcs12.serialize_key_and_certificates(
+        b"hoso-dev-signer",
+        key,
+        cert,
+        [ca],
+        serialization.BestAvailableEncryption(passphrase.encode()),
+    )
+    _write_private(pki.passphrase_file, passphrase.encode())
+    _write_private(pki.signer_p12, blob)
+    pki.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "README.txt").write_text(
+        "These keys were made by `hoso keys init` for trying hoso out.\n"
+        "They are NOT FOR PRODUCTION: the CA is not a licensed Vietnamese CA and the\n"
+        "passphrase is stored beside the key. Configure the officer's own key for real use.\n",
+        "utf-8",
+    )
+    return pki
