@@ -16,6 +16,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign import signers
@@ -67,7 +69,42 @@ class Pkcs12Key:
                 "passphrase is wrong."
             )
         assert isinstance(signer, signers.SimpleSigner)
-        return signer
+        return _ParsedKeySigner(
+            signing_cert=signer.signing_cert,
+            signing_key=signer.signing_key,
+            cert_registry=signer.cert_registry,
+            signature_mechanism=signer.signature_mechanism,
+        )
+
+
+_DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+class _ParsedKeySigner(signers.SimpleSigner):
+    """A SimpleSigner that parses its RSA key once.
+
+    pyHanko's SimpleSigner parses the private key again for every raw signature, twice per
+    document (the size estimate and the signature); with cryptography's key checks that is 30 ms
+    each, most of the time a signature takes.
+    """
+
+    _parsed: RSAPrivateKey | None = None
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        """RSA PKCS#1 v1.5 with the parsed key; any other mechanism as pyHanko does it."""
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        digest = _DIGESTS.get(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15" or digest is None:
+            return super().sign_raw(data, digest_algorithm)
+        if self._parsed is None:
+            key = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            assert isinstance(key, RSAPrivateKey)
+            self._parsed = key
+        return self._parsed.sign(data, PKCS1v15(), digest())
 
 
 @dataclass(frozen=True)
