@@ -23,9 +23,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline import __version__
+from pipeline.archive.store import sha256_of
 from pipeline.chain import ChainOptions, PageResult
 from pipeline.errors import HosoError
-from pipeline.jobs import cases, linking, queries
+from pipeline.jobs import audit, cases, linking, queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
@@ -53,6 +54,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(cases_app, name="cases")
 keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The tamper-evident log of every action.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 app.add_typer(review_app, name="review")
 
 out = Console()
@@ -498,7 +501,7 @@ def cases_import(
     """Import (or update) cases; then re-try linking every unlinked or queued document."""
     with _reported():
         c = _ctx(ctx)
-        report = cases.import_cases(c.db, file, mapping)
+        report = cases.import_cases(c.db, file, mapping, actor=c.user)
         relinked = linking.relink_pending(c.db)
         data = report.as_dict() | {"documents": relinked}
         if as_json:
@@ -546,7 +549,7 @@ def cases_add(
         except ValueError as exc:
             err.print(f"[bold red]Error:[/] {exc}.", highlight=False)
             raise typer.Exit(3) from exc
-        created = cases.add_case(c.db, case_input)
+        created = cases.add_case(c.db, case_input, actor=c.user)
         relinked = linking.relink_pending(c.db)
         out.print(
             f"case {code} {'created' if created else 'updated'}; documents linked "
@@ -706,7 +709,8 @@ def sign(
 ) -> None:
     """Sign one PDF with the configured key (PAdES, visible stamp on the last page)."""
     with _reported():
-        settings = _ctx(ctx).settings
+        c = _ctx(ctx)
+        settings = c.settings
         if source.resolve() == target.resolve():
             err.print("[bold red]Error:[/] write the signed PDF to another file.")
             raise typer.Exit(2)
@@ -718,6 +722,17 @@ def sign(
             StampSpec(sig.signer_name, sig.title, sig.office, sig.font),
             SignOptions(sig.level, sig.tsa_url, sig.timeout),
         )
+        with c.db.session() as session:
+            audit.record(
+                session,
+                c.user,
+                "sign",
+                f"file:{target.name}",
+                source=str(source),
+                target=str(target),
+                level=result.level,
+                sha256=sha256_of(target),
+            )
         out.print(f"signed ({result.level}): {result.path}", highlight=False)
 
 
@@ -729,7 +744,8 @@ def verify(
 ) -> None:
     """Check every signature of each file; exit 1 when any check fails."""
     with _reported():
-        settings = _ctx(ctx).settings
+        c = _ctx(ctx)
+        settings = c.settings
         roots = load_roots([settings.path(p) for p in settings.signing.trust_roots])
         failed = 0
         for path in files:
@@ -738,29 +754,92 @@ def verify(
                 problem = "" if checks else "no signature"
             except Exception as exc:  # a damaged file is a failed check, not a crash
                 checks, problem = [], f"cannot be read as a PDF ({exc.__class__.__name__})"
-            ok = not problem and all(c.ok for c in checks)
+            ok = not problem and all(check.ok for check in checks)
             failed += not ok
+            if not ok:
+                with c.db.session() as session:
+                    audit.record(
+                        session,
+                        c.user,
+                        "verify.failed",
+                        f"file:{path.name}",
+                        path=str(path),
+                        problem=problem,
+                        signatures=[check.as_dict() for check in checks],
+                    )
             if as_json:
                 _print_json(
                     {
                         "file": str(path),
                         "ok": ok,
                         "problem": problem,
-                        "signatures": [c.as_dict() for c in checks],
+                        "signatures": [check.as_dict() for check in checks],
                     }
                 )
                 continue
             verdict = "[green]OK[/]" if ok else "[bold red]FAILED[/]"
             out.print(f"{verdict} {path}" + (f": {problem}" if problem else ""))
-            for c in checks:
+            for check in checks:
                 out.print(
-                    f"  {c.signer}, {c.signed_at}: intact {c.intact}, valid {c.valid}, "
-                    f"whole file {c.covers_whole_file}, trusted {c.trusted}, "
-                    f"timestamp {c.timestamp}",
+                    f"  {check.signer}, {check.signed_at}: intact {check.intact}, valid "
+                    f"{check.valid}, whole file {check.covers_whole_file}, trusted "
+                    f"{check.trusted}, timestamp {check.timestamp}",
                     highlight=False,
                 )
         if failed:
             raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Recompute the hash chain of the audit log; exit 1 when an entry was changed or removed."""
+    with _reported():
+        report = audit.verify_chain(_ctx(ctx).db)
+        if as_json:
+            _print_json(
+                {
+                    "ok": report.ok,
+                    "entries": report.entries,
+                    "broken_at": report.broken_at,
+                    "reason": report.reason,
+                }
+            )
+        elif report.ok:
+            out.print(f"[green]OK[/]: {report.entries} entries, the chain is whole.")
+        else:
+            out.print(
+                f"[bold red]BROKEN[/] at entry {report.broken_at}: {report.reason}. "
+                "The log was altered after it was written; keep this database for inspection."
+            )
+        if not report.ok:
+            raise typer.Exit(1)
+
+
+@audit_app.command("list")
+def audit_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+    action: Annotated[str | None, typer.Option(help="only this action, e.g. ingest")] = None,
+    subject: Annotated[str | None, typer.Option(help="only this subject, e.g. document:12")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The latest actions, newest first."""
+    with _reported():
+        entries = audit.list_entries(_ctx(ctx).db, limit, action, subject)
+        if as_json:
+            _print_json(entries)
+            return
+        table = Table("id", "at", "who", "action", "subject", "details")
+        for e in entries:
+            table.add_row(
+                str(e["id"]),
+                e["at"][:19],
+                e["actor"],
+                e["action"],
+                e["subject"],
+                json.dumps(e["details"], ensure_ascii=False)[:80],
+            )
+        out.print(table)
 
 
 @db_app.command("upgrade")

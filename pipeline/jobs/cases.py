@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import ConfigError, InputFileError, NotFound
 from pipeline.extract.numbers import canonical_number
+from pipeline.jobs import audit
 from pipeline.records.database import Database
 from pipeline.records.models import Case, CaseNumber, CaseParty, Document
 from pipeline.text.fold import fold
@@ -227,7 +228,9 @@ def _apply(session: Session, case_input: CaseInput) -> bool:
     return created
 
 
-def import_cases(db: Database, path: Path, mapping_file: Path | None = None) -> ImportReport:
+def import_cases(
+    db: Database, path: Path, mapping_file: Path | None = None, actor: str = "hoso"
+) -> ImportReport:
     """Import an export file; every readable row lands, unreadable ones are reported."""
     mapping = load_mapping(mapping_file)
     header, rows = read_rows(path)
@@ -253,13 +256,24 @@ def import_cases(db: Database, path: Path, mapping_file: Path | None = None) -> 
             else:
                 report.updated += 1
             session.flush()
+        audit.record(
+            session,
+            actor,
+            "cases.import",
+            f"file:{path.name}",
+            created=report.created,
+            updated=report.updated,
+            rejected=len(report.errors),
+        )
     return report
 
 
-def add_case(db: Database, case_input: CaseInput) -> bool:
+def add_case(db: Database, case_input: CaseInput, actor: str = "hoso") -> bool:
     """Add or update one case typed on the command line; True when it was created."""
     with db.session() as session:
-        return _apply(session, case_input)
+        created = _apply(session, case_input)
+        audit.record(session, actor, "cases.add", f"case:{case_input.code}", created=created)
+        return created
 
 
 def case_summary(case: Case) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from pipeline.archive.store import StoredFile, store_original, unique_path
 from pipeline.errors import InputFileError, StorageError
 from pipeline.ingest.filetypes import MediaType, sniff, suffix_for
+from pipeline.jobs import audit
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
 from pipeline.settings import Settings
@@ -92,6 +93,9 @@ def quarantine_file(
     return target
 
 
+SYSTEM_ACTOR = "hoso"  # actions the service takes on its own
+
+
 def take_file(db: Database, settings: Settings, path: Path, batch: str) -> IntakeResult:
     """Archive, record and remove one inbox file; see the module note for the order."""
     media_type: MediaType | None = None
@@ -108,6 +112,16 @@ def take_file(db: Database, settings: Settings, path: Path, batch: str) -> Intak
             session, settings, stored, path.name, inbox_path, batch, media_type, refusal
         )
         result = IntakeResult(doc.id, doc.state, batch, message)
+        audit.record(
+            session,
+            SYSTEM_ACTOR,
+            "ingest",
+            f"document:{doc.id}",
+            file=inbox_path,
+            sha256=stored.sha256,
+            batch=batch,
+            outcome=message,
+        )
     if refusal is not None:
         quarantine_file(path, settings, batch, path.name, refusal, result.document_id, move=True)
     else:

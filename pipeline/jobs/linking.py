@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import NotFound
+from pipeline.jobs import audit
 from pipeline.linking import CaseIndex, CaseRecord, Decision, DocumentFacts, decide, rank
 from pipeline.records.database import Database
 from pipeline.records.models import Case, Document, LinkCandidate, LinkEvent, State
@@ -93,6 +94,16 @@ def _event(
             score=score,
             actor=actor,
         )
+    )
+    case = session.get(Case, case_id) if case_id else None
+    audit.record(
+        session,
+        actor,
+        f"link.{action}",
+        f"document:{doc.id}",
+        case=case.code if case else None,
+        method=method,
+        score=score,
     )
 
 

@@ -294,3 +294,23 @@ class LinkEvent(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     actor: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """One action, append-only; each entry carries the hash of the one before it.
+
+    ``hash`` is the SHA-256 of the previous hash and this entry's content, so changing,
+    removing or inserting an entry breaks the chain from there on (``hoso audit verify``).
+    ``prev_hash`` is unique: two writers can never both append after the same entry.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, hashed as written
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(128), default="")  # "document:12", "case:THA-1"
+    details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as written
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
