@@ -86,3 +86,9 @@ class NotFound(HosoError):
     """A document, batch or file asked for does not exist."""
 
     exit_code = 9
+
+
+class NotAllowed(HosoError):
+    """The user may not do this: wrong role, or the separation of duties forbids it."""
+
+    exit_code = 10

@@ -60,7 +60,7 @@ def test_sqlite_is_created_migrated_and_in_wal_mode(tmp_path: Path) -> None:
     db = Database.open(url, 5)
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
     assert {"batches", "documents", "pages"} <= set(inspect(db.engine).get_table_names())
     exercise(db)
     db.close()
@@ -71,7 +71,7 @@ def test_sqlite_is_created_migrated_and_in_wal_mode(tmp_path: Path) -> None:
 def test_postgresql_is_migrated_and_works(postgres_schema_url: str) -> None:
     db = Database.open(postgres_schema_url, 10)
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0006"
     exercise(db)
     db.close()
 

@@ -26,7 +26,7 @@ from pipeline import __version__
 from pipeline.archive.store import sha256_of
 from pipeline.chain import ChainOptions, PageResult
 from pipeline.errors import HosoError
-from pipeline.jobs import audit, cases, linking, queries
+from pipeline.jobs import approval, audit, cases, fixity, linking, queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
@@ -56,6 +56,10 @@ keys_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 audit_app = typer.Typer(help="The tamper-evident log of every action.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+batches_app = typer.Typer(help="Review, approve and sign batches.", no_args_is_help=True)
+app.add_typer(batches_app, name="batches")
 app.add_typer(review_app, name="review")
 
 out = Console()
@@ -739,55 +743,208 @@ def sign(
 @app.command()
 def verify(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="signed PDFs")],
+    files: Annotated[list[Path] | None, typer.Argument(help="signed PDFs")] = None,
+    all_files: Annotated[
+        bool, typer.Option("--all", help="check the whole archive: fixity and signatures")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check every signature of each file; exit 1 when any check fails."""
+    """Check every signature of each file (or the whole archive); exit 1 when any check fails."""
     with _reported():
         c = _ctx(ctx)
-        settings = c.settings
-        roots = load_roots([settings.path(p) for p in settings.signing.trust_roots])
-        failed = 0
-        for path in files:
-            try:
-                checks = check_pdf(path, roots)
-                problem = "" if checks else "no signature"
-            except Exception as exc:  # a damaged file is a failed check, not a crash
-                checks, problem = [], f"cannot be read as a PDF ({exc.__class__.__name__})"
-            ok = not problem and all(check.ok for check in checks)
-            failed += not ok
-            if not ok:
-                with c.db.session() as session:
-                    audit.record(
-                        session,
-                        c.user,
-                        "verify.failed",
-                        f"file:{path.name}",
-                        path=str(path),
-                        problem=problem,
-                        signatures=[check.as_dict() for check in checks],
-                    )
-            if as_json:
-                _print_json(
-                    {
-                        "file": str(path),
-                        "ok": ok,
-                        "problem": problem,
-                        "signatures": [check.as_dict() for check in checks],
-                    }
-                )
-                continue
-            verdict = "[green]OK[/]" if ok else "[bold red]FAILED[/]"
-            out.print(f"{verdict} {path}" + (f": {problem}" if problem else ""))
-            for check in checks:
-                out.print(
-                    f"  {check.signer}, {check.signed_at}: intact {check.intact}, valid "
-                    f"{check.valid}, whole file {check.covers_whole_file}, trusted "
-                    f"{check.trusted}, timestamp {check.timestamp}",
-                    highlight=False,
-                )
+        if all_files:
+            _verify_archive(c, as_json)
+            return
+        if not files:
+            err.print("[bold red]Error:[/] name the signed PDFs to check, or give --all.")
+            raise typer.Exit(2)
+        roots = load_roots([c.settings.path(p) for p in c.settings.signing.trust_roots])
+        failed = sum(not _verify_file(c, path, roots, as_json) for path in files)
         if failed:
             raise typer.Exit(1)
+
+
+def _verify_file(c: Context, path: Path, roots: list[Any], as_json: bool) -> bool:
+    try:
+        checks = check_pdf(path, roots)
+        problem = "" if checks else "no signature"
+    except Exception as exc:  # a damaged file is a failed check, not a crash
+        checks, problem = [], f"cannot be read as a PDF ({exc.__class__.__name__})"
+    ok = not problem and all(check.ok for check in checks)
+    if not ok:
+        with c.db.session() as session:
+            audit.record(
+                session,
+                c.user,
+                "verify.failed",
+                f"file:{path.name}",
+                path=str(path),
+                problem=problem,
+                signatures=[check.as_dict() for check in checks],
+            )
+    if as_json:
+        _print_json(
+            {
+                "file": str(path),
+                "ok": ok,
+                "problem": problem,
+                "signatures": [check.as_dict() for check in checks],
+            }
+        )
+        return ok
+    verdict = "[green]OK[/]" if ok else "[bold red]FAILED[/]"
+    out.print(f"{verdict} {path}" + (f": {problem}" if problem else ""))
+    for check in checks:
+        out.print(
+            f"  {check.signer}, {check.signed_at}: intact {check.intact}, valid "
+            f"{check.valid}, whole file {check.covers_whole_file}, trusted "
+            f"{check.trusted}, timestamp {check.timestamp}",
+            highlight=False,
+        )
+    return ok
+
+
+def _verify_archive(c: Context, as_json: bool) -> None:
+    results = fixity.verify_archive(c.db, c.settings, c.settings.worker_count)
+    bad = [r for r in results if r.problem]
+    if bad:
+        with c.db.session() as session:
+            for r in bad:
+                audit.record(
+                    session,
+                    c.user,
+                    "verify.failed",
+                    f"document:{r.document_id}",
+                    kind=r.kind,
+                    path=r.path,
+                    problem=r.problem,
+                )
+    if as_json:
+        _print_json({"files": len(results), "ok": not bad, "problems": [r.__dict__ for r in bad]})
+    else:
+        for r in bad:
+            out.print(
+                f"[bold red]FAILED[/] document {r.document_id} {r.kind}: {r.path}: {r.problem}",
+                highlight=False,
+            )
+        out.print(f"{len(results)} files checked, {len(bad)} with problems.")
+    if bad:
+        raise typer.Exit(1)
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[str, typer.Option(help="clerk, officer, archivist or admin")],
+) -> None:
+    """Register a user with a role (or change their role)."""
+    with _reported():
+        c = _ctx(ctx)
+        approval.add_user(c.db, name, role, c.user)
+        out.print(f"{name}: {role}", highlight=False)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Users and roles."""
+    with _reported():
+        users = approval.list_users(_ctx(ctx).db)
+        if as_json:
+            _print_json(users)
+            return
+        for u in users:
+            out.print(f"{u['name']}: {u['role']}", highlight=False)
+
+
+@batches_app.command("list")
+def batches_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Batches and how many documents are in each state."""
+    with _reported():
+        rows = approval.list_batches(_ctx(ctx).db)
+        if as_json:
+            _print_json(rows)
+            return
+        table = Table("batch", "documents by state")
+        for r in rows:
+            table.add_row(r["batch"], ", ".join(f"{k} {v}" for k, v in sorted(r["states"].items())))
+        out.print(table)
+
+
+@batches_app.command("show")
+def batches_show(
+    ctx: typer.Context,
+    batch: Annotated[str, typer.Argument(help="batch name")],
+    as_json: JsonFlag = False,
+) -> None:
+    """A batch's documents, for review."""
+    with _reported():
+        data = approval.show_batch(_ctx(ctx).db, batch)
+        if as_json:
+            _print_json(data)
+            return
+        table = Table("id", "file", "state", "type", "number", "case", "conf", "note")
+        for d in data["documents"]:
+            table.add_row(
+                str(d["id"]),
+                d["file"],
+                d["state"],
+                d["doc_type"],
+                d["number"],
+                d["case"] or "",
+                f"{d['confidence']:.1f}" if d["confidence"] is not None else "",
+                d["note"],
+            )
+        out.print(table)
+
+
+@batches_app.command("approve")
+def batches_approve(
+    ctx: typer.Context,
+    batch: Annotated[str, typer.Argument(help="batch name")],
+    exclude: Annotated[
+        list[int] | None, typer.Option(help="leave this document out (repeatable)")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve the batch's ready documents, sign them and file them in the archive."""
+    with _reported():
+        c = _ctx(ctx)
+        report = approval.approve(c.db, c.settings, batch, c.user, exclude or [])
+        if as_json:
+            _print_json(report.__dict__)
+        else:
+            for item in report.signed:
+                out.print(f"signed document {item['id']} → {item['path']}", highlight=False)
+            for item in report.refused:
+                err.print(f"document {item['id']} not approved: {item['reason']}.")
+            out.print(
+                f"{len(report.signed)} signed and archived, {len(report.refused)} refused, "
+                f"{len(report.excluded)} left out.",
+                highlight=False,
+            )
+        if report.refused:
+            raise typer.Exit(1)
+
+
+@batches_app.command("return")
+def batches_return(
+    ctx: typer.Context,
+    batch: Annotated[str, typer.Argument(help="batch name")],
+    reason: Annotated[str, typer.Option(help="why the documents go back")],
+    document: Annotated[
+        list[int] | None, typer.Option(help="only this document (repeatable; default all ready)")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send ready documents back to the clerks with a reason."""
+    with _reported():
+        c = _ctx(ctx)
+        ids = approval.return_documents(c.db, batch, c.user, document or [], reason)
+        if as_json:
+            _print_json({"returned": ids, "reason": reason})
+        else:
+            out.print(f"returned {len(ids)} documents: {reason}", highlight=False)
 
 
 @audit_app.command("verify")

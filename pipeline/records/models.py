@@ -34,7 +34,10 @@ class State(StrEnum):
     processing: a worker is reading it (resumed after a crash);
     ready: the searchable PDF is archived and the document awaits review;
     failed: it could not be processed, the reason is in ``error``;
-    duplicate: the same bytes were taken before, see ``duplicate_of_id``.
+    duplicate: the same bytes were taken before, see ``duplicate_of_id``;
+    returned: an officer sent it back, the reason is in ``review_note``;
+    approved: an officer approved it and signing has not finished yet;
+    archived: signed and filed in the archive (see ``versions``).
     """
 
     RECEIVED = "received"
@@ -42,6 +45,9 @@ class State(StrEnum):
     READY = "ready"
     FAILED = "failed"
     DUPLICATE = "duplicate"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    ARCHIVED = "archived"
 
 
 class Base(DeclarativeBase):
@@ -105,6 +111,8 @@ class Document(Base):
     link_state: Mapped[str] = mapped_column(String(16), default="", server_default="")
     link_method: Mapped[str] = mapped_column(String(16), default="", server_default="")
     link_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    approved_by: Mapped[str] = mapped_column(String(128), default="", server_default="")
     output_path: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     output_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -125,6 +133,9 @@ class Document(Base):
         back_populates="document", order_by="DocumentNumber.position", cascade="all, delete-orphan"
     )
     case: Mapped[Case | None] = relationship(back_populates="documents")
+    versions: Mapped[list[SignedVersion]] = relationship(
+        back_populates="document", order_by="SignedVersion.version", cascade="all, delete-orphan"
+    )
     candidates: Mapped[list[LinkCandidate]] = relationship(
         back_populates="document", order_by="LinkCandidate.rank", cascade="all, delete-orphan"
     )
@@ -314,3 +325,34 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as written
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class User(Base):
+    """Someone who acts in hoso, and the role that decides what they may do."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # clerk, officer, archivist, admin
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignedVersion(Base):
+    """A signed copy of a document filed in the archive; a new signature is a new version."""
+
+    __tablename__ = "signed_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version", name="uq_signed_versions"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(2048))  # relative to the archive folder
+    sha256: Mapped[str] = mapped_column(String(64))
+    signer: Mapped[str] = mapped_column(String(128))  # the officer who approved
+    level: Mapped[str] = mapped_column(String(8))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="versions")

@@ -1,0 +1,230 @@
+"""Users, batch review, approval with separation of duties, and signing into the archive.
+
+An officer reviews a batch, returns the documents that are wrong (with a reason) or leaves them
+out, and approves the rest. Approval signs each document with the configured key and files the
+signed copy in the archive under ``signed/<year>/<case or batch>/``; nothing there is ever
+overwritten: signing again makes a new version beside the old one. Whoever ingested or edited a
+document (as the audit log records) cannot approve it. Signing happens outside any database
+transaction; the rows and the file's move into place are committed together, and a file whose
+rows did not commit is removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.archive.store import safe_name, sha256_of
+from pipeline.errors import NotAllowed, NotFound
+from pipeline.jobs import audit
+from pipeline.records.database import Database
+from pipeline.records.models import AuditEntry, Batch, Document, SignedVersion, State, User
+from pipeline.settings import Settings
+from pipeline.signing.appearance import StampSpec
+from pipeline.signing.keys import Pkcs12Key
+from pipeline.signing.sign import SignOptions, sign_pdf
+
+ROLES = ("clerk", "officer", "archivist", "admin")
+# Actions that make someone the author of a document, who may then not approve it.
+AUTHORING = ("ingest", "field.edit", "upload")
+
+
+def add_user(db: Database, name: str, role: str, actor: str) -> None:
+    """Register a user (or change their role)."""
+    if role not in ROLES:
+        raise NotAllowed(f"There is no role {role!r}; the roles are {', '.join(ROLES)}.")
+    with db.session() as session:
+        user = session.scalars(select(User).where(User.name == name)).one_or_none()
+        if user is None:
+            session.add(User(name=name, role=role))
+        else:
+            user.role = role
+        audit.record(session, actor, "user.set", f"user:{name}", role=role)
+
+
+def list_users(db: Database) -> list[dict[str, str]]:
+    """Users and roles."""
+    with db.session() as session:
+        return [{"name": u.name, "role": u.role} for u in session.scalars(select(User))]
+
+
+def _require(session: Session, name: str, roles: tuple[str, ...]) -> User:
+    user = session.scalars(select(User).where(User.name == name)).one_or_none()
+    if user is None or user.role not in roles:
+        raise NotAllowed(
+            f"{name} may not do this: it needs the role {' or '.join(roles)}. An admin can "
+            f"grant it with `hoso users add {name} --role {roles[0]}`."
+        )
+    return user
+
+
+def list_batches(db: Database) -> list[dict[str, Any]]:
+    """Batches with their documents counted per state."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Batch.name, Document.state, func.count())
+            .join(Document)
+            .group_by(Batch.name, Document.state)
+            .order_by(Batch.name)
+        ).all()
+        batches: dict[str, Counter[str]] = {}
+        for name, state, count in rows:
+            batches.setdefault(name, Counter())[state] += count
+        return [{"batch": name, "states": dict(states)} for name, states in batches.items()]
+
+
+def _batch(session: Session, name: str) -> Batch:
+    batch = session.scalars(select(Batch).where(Batch.name == name)).one_or_none()
+    if batch is None:
+        raise NotFound(f"There is no batch {name}. `hoso batches list` shows the batches.")
+    return batch
+
+
+def show_batch(db: Database, name: str) -> dict[str, Any]:
+    """A batch's documents with what an officer needs to review them."""
+    with db.session() as session:
+        batch = _batch(session, name)
+        return {
+            "batch": batch.name,
+            "documents": [
+                {
+                    "id": d.id,
+                    "file": d.original_name,
+                    "state": d.state,
+                    "doc_type": d.doc_type,
+                    "number": d.number,
+                    "case": d.case.code if d.case else None,
+                    "confidence": d.mean_confidence,
+                    "note": d.review_note,
+                    "versions": [v.version for v in d.versions],
+                }
+                for d in sorted(batch.documents, key=lambda d: d.id)
+            ],
+        }
+
+
+def return_documents(
+    db: Database, batch: str, actor: str, document_ids: list[int], reason: str
+) -> list[int]:
+    """Send documents back to the clerks with the officer's reason."""
+    if not reason.strip():
+        raise NotAllowed("Say why the documents go back: give --reason.")
+    with db.session() as session:
+        _require(session, actor, ("officer", "admin"))
+        docs = [d for d in _batch(session, batch).documents if d.state == State.READY.value]
+        chosen = [d for d in docs if not document_ids or d.id in document_ids]
+        for doc in chosen:
+            doc.state, doc.review_note = State.RETURNED.value, reason
+            audit.record(session, actor, "return", f"document:{doc.id}", reason=reason)
+        return [d.id for d in chosen]
+
+
+@dataclass
+class ApprovalReport:
+    """What an approval did."""
+
+    signed: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    excluded: list[int] = field(default_factory=list)
+
+
+def _authors(session: Session, document_id: int) -> set[str]:
+    return set(
+        session.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.subject == f"document:{document_id}",
+                AuditEntry.action.in_(AUTHORING),
+            )
+        )
+    )
+
+
+def signed_path(settings: Settings, doc: Document, version: int) -> Path:
+    """``signed/<year>/<case code or batch>/<id>-<name>.v<k>.pdf`` under the archive."""
+    year = doc.issued_on[:4] if doc.issued_on[:4].isdigit() else str(dt.date.today().year)
+    group = doc.case.code if doc.case else doc.batch.name
+    folder = settings.archive_dir / "signed" / year / safe_name(group)
+    return folder / f"{doc.id:06d}-{safe_name(Path(doc.original_name).stem)}.v{version}.pdf"
+
+
+def approve(
+    db: Database, settings: Settings, batch: str, actor: str, exclude: list[int]
+) -> ApprovalReport:
+    """Approve a batch's ready documents (less ``exclude``), sign them and file them."""
+    report = ApprovalReport(excluded=sorted(exclude))
+    with db.session() as session:
+        _require(session, actor, ("officer", "admin"))
+        todo = []
+        for doc in sorted(_batch(session, batch).documents, key=lambda d: d.id):
+            if doc.state != State.READY.value or doc.id in exclude:
+                continue
+            if actor in _authors(session, doc.id):
+                report.refused.append(
+                    {"id": doc.id, "reason": f"{actor} ingested or edited it and cannot approve it"}
+                )
+                continue
+            doc.state, doc.approved_by = State.APPROVED.value, actor
+            audit.record(session, actor, "approve", f"document:{doc.id}", batch=batch)
+            todo.append(doc.id)
+    sig = settings.signing
+    dev_file = settings.path(sig.dev_passphrase_file) if sig.dev_passphrase_file else None
+    signer = Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file).signer()
+    stamp = StampSpec(sig.signer_name, sig.title, sig.office, sig.font)
+    options = SignOptions(sig.level, sig.tsa_url, sig.timeout)
+    for document_id in todo:
+        report.signed.append(_sign_one(db, settings, document_id, actor, signer, stamp, options))
+    return report
+
+
+def _sign_one(
+    db: Database,
+    settings: Settings,
+    document_id: int,
+    actor: str,
+    signer: Any,
+    stamp: StampSpec,
+    options: SignOptions,
+) -> dict[str, Any]:
+    with db.session() as session:
+        doc = session.get(Document, document_id)
+        assert doc is not None and doc.output_path
+        source = settings.archive_dir / doc.output_path
+        version = max((v.version for v in doc.versions), default=0) + 1
+        target = signed_path(settings, doc, version)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise NotAllowed(f"{target} exists already; the archive is never overwritten.")
+    sign_pdf(source, target, signer, stamp, options)
+    digest = sha256_of(target)
+    try:
+        with db.session() as session:
+            doc = session.get(Document, document_id)
+            assert doc is not None
+            relative = str(target.relative_to(settings.archive_dir))
+            doc.versions.append(
+                SignedVersion(
+                    version=version, path=relative, sha256=digest, signer=actor, level=options.level
+                )
+            )
+            doc.state = State.ARCHIVED.value
+            audit.record(
+                session,
+                actor,
+                "sign",
+                f"document:{document_id}",
+                path=relative,
+                sha256=digest,
+                version=version,
+                level=options.level,
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    target.chmod(0o444)
+    return {"id": document_id, "version": version, "path": str(target), "sha256": digest}

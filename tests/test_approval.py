@@ -1,0 +1,98 @@
+"""A batch from the inbox to the archive: review, return, approve, sign, verify, tamper."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+from pathlib import Path
+
+from pipeline.jobs import audit
+from pipeline.records.database import Database
+from tests.conftest import Scans
+from tests.test_cli import run
+from tests.test_watch import watch_once
+
+
+def test_review_approve_sign_and_verify_the_archive(
+    scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
+) -> None:
+    batch = tmp_path / "inbox" / "Kệ 5"
+    batch.mkdir(parents=True)
+    shutil.copy(scans.pdf(), batch / "scan.pdf")
+    shutil.copy(scans.jpeg(), batch / "photo.jpg")
+    shutil.copy(scans.tiff_g4(), batch / "fax.tif")
+    keys = run(["keys", "init"], hoso_env)
+    assert keys.returncode == 0, keys.stderr
+    assert watch_once(hoso_env).returncode == 0
+    docs = json.loads(run(["batches", "show", "Kệ 5", "--json"], hoso_env).stdout)["documents"]
+    ids = {d["file"]: d["id"] for d in docs}
+    assert {d["state"] for d in docs} == {"ready"}
+
+    assert run(["users", "add", "truong", "--role", "officer"], hoso_env).returncode == 0
+    assert run(["users", "add", "an", "--role", "clerk"], hoso_env).returncode == 0
+    proc = run(["--user", "an", "batches", "approve", "Kệ 5"], hoso_env)
+    assert proc.returncode == 10 and "officer" in proc.stderr  # a clerk cannot approve
+
+    # The officer edited the fax's fields: the separation of duties keeps them from approving it.
+    db = Database.open(hoso_env["HOSO_DATABASE_URL"], 10)
+    with db.session() as session:
+        audit.record(session, "truong", "field.edit", f"document:{ids['fax.tif']}", field="number")
+
+    proc = run(
+        [
+            "--user",
+            "truong",
+            "batches",
+            "return",
+            "Kệ 5",
+            "--document",
+            str(ids["photo.jpg"]),
+            "--reason",
+            "Ảnh mờ, đề nghị quét lại",
+        ],
+        hoso_env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = run(["--user", "truong", "batches", "approve", "Kệ 5", "--json"], hoso_env)
+    assert proc.returncode == 1  # one document refused
+    report = json.loads(proc.stdout)
+    assert [s["id"] for s in report["signed"]] == [ids["scan.pdf"]]
+    assert [r["id"] for r in report["refused"]] == [ids["fax.tif"]]
+    signed = Path(report["signed"][0]["path"])
+    assert signed.is_file() and signed.name.endswith(".v1.pdf")
+    assert signed.relative_to(tmp_path / "archive").parts[0] == "signed"
+    assert not signed.stat().st_mode & stat.S_IWUSR  # filed read-only
+
+    states = {
+        d["file"]: (d["state"], d["note"])
+        for d in json.loads(run(["batches", "show", "Kệ 5", "--json"], hoso_env).stdout)[
+            "documents"
+        ]
+    }
+    assert states["scan.pdf"] == ("archived", "")
+    assert states["photo.jpg"] == ("returned", "Ảnh mờ, đề nghị quét lại")
+    assert states["fax.tif"][0] == "ready"
+
+    proc = run(["verify", "--all", "--json"], hoso_env)
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["files"] == 7  # 3 originals, 3 searchable, 1 signed
+
+    signed.chmod(0o644)
+    data = bytearray(signed.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    signed.write_bytes(bytes(data))
+    Path(
+        json.loads(run(["documents", "show", str(ids["fax.tif"]), "--json"], hoso_env).stdout)[
+            "archived_path"
+        ]
+    ).unlink()
+    proc = run(["verify", "--all", "--json"], hoso_env)
+    assert proc.returncode == 1
+    problems = {(p["kind"], p["problem"]) for p in json.loads(proc.stdout)["problems"]}
+    assert problems == {("signed v1", "changed: its SHA-256 differs"), ("searchable", "missing")}
+
+    assert run(["audit", "verify"], hoso_env).returncode == 0
+    actions = [e["action"] for e in json.loads(run(["audit", "list", "--json"], hoso_env).stdout)]
+    for action in ("ingest", "return", "approve", "sign", "verify.failed"):
+        assert action in actions
