@@ -724,7 +724,12 @@ def sign(
             target,
             _signing_key(settings).signer(),
             StampSpec(sig.signer_name, sig.title, sig.office, sig.font),
-            SignOptions(sig.level, sig.tsa_url, sig.timeout),
+            SignOptions(
+                sig.level,
+                sig.tsa_url,
+                sig.timeout,
+                trust_roots=tuple(settings.path(p) for p in sig.trust_roots),
+            ),
         )
         with c.db.session() as session:
             audit.record(

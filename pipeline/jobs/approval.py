@@ -176,7 +176,12 @@ def approve(
     dev_file = settings.path(sig.dev_passphrase_file) if sig.dev_passphrase_file else None
     signer = Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file).signer()
     stamp = StampSpec(sig.signer_name, sig.title, sig.office, sig.font)
-    options = SignOptions(sig.level, sig.tsa_url, sig.timeout)
+    options = SignOptions(
+        sig.level,
+        sig.tsa_url,
+        sig.timeout,
+        trust_roots=tuple(settings.path(p) for p in sig.trust_roots),
+    )
     for document_id in todo:
         report.signed.append(_sign_one(db, settings, document_id, actor, signer, stamp, options))
     return report

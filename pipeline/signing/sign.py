@@ -16,9 +16,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator import ValidationContext
 
 from pipeline.errors import CorruptFile, ExternalProgramError, StorageError
 from pipeline.signing.appearance import STAMP_BOX, StampSpec, stamp_style
+from pipeline.signing.verify import load_roots
 
 FIELD = "hoso-signature"
 
@@ -32,6 +34,7 @@ class SignOptions:
     timeout: float = 30.0
     reason: str = "Chứng thực bản số hóa"
     location: str = ""
+    trust_roots: tuple[Path, ...] = ()  # B-LT: the chain whose validation data is embedded
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,15 @@ class SignResult:
 
     path: Path
     level: str
+
+
+def _validation_context(options: SignOptions) -> ValidationContext:
+    """What B-LT embeds: the chain to the trust roots, and revocation data where it can be had."""
+    return ValidationContext(
+        trust_roots=load_roots(list(options.trust_roots)),
+        allow_fetching=True,
+        revocation_mode="soft-fail",
+    )
 
 
 def _last_page(path: Path) -> int:
@@ -72,7 +84,7 @@ def sign_pdf(
         location=options.location or None,
         embed_validation_info=options.level == "B-LT",
         use_pades_lta=False,
-        validation_context=None,
+        validation_context=_validation_context(options) if options.level == "B-LT" else None,
     )
     try:
         page = _last_page(source)

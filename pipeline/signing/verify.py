@@ -1,7 +1,8 @@
 """Check every signature in a PDF: integrity, coverage of the whole file, trust, timestamp.
 
 A signature passes when its digest matches the signed bytes and its CMS signature is valid
-(integrity), when it covers the whole file so nothing was appended after it (coverage), when its
+(integrity), when it covers the whole file, or what follows it only adds validation data (DSS,
+document timestamps) and nothing else (coverage), when its
 certificate chains to one of the configured trust roots (trust), and, when a timestamp token is
 present, when that token is valid too.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -62,6 +64,15 @@ def load_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
     return roots
 
 
+def _trailing_bytes(path: Path) -> bool:
+    """Whether anything but white space follows the last ``%%EOF`` (bytes no revision owns)."""
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 4096))
+        tail = handle.read()
+    end = tail.rfind(b"%%EOF")
+    return end < 0 or bool(tail[end + 5 :].strip())
+
+
 def check_pdf(path: Path, roots: list[asn1_x509.Certificate]) -> list[SignatureCheck]:
     """Every signature of ``path`` checked; an empty list when the file has none."""
     checks = []
@@ -70,6 +81,18 @@ def check_pdf(path: Path, roots: list[asn1_x509.Certificate]) -> list[SignatureC
         for sig in reader.embedded_signatures:
             context = ValidationContext(trust_roots=roots, allow_fetching=False)
             status = validate_pdf_signature(sig, context, skip_diff=True)
+            whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+            if status.coverage == SignatureCoverageLevel.ENTIRE_REVISION:
+                # Revisions after it are allowed only if they add validation data (B-LT's DSS,
+                # document timestamps); pyHanko's difference analysis tells.
+                context = ValidationContext(trust_roots=roots, allow_fetching=False)
+                status = validate_pdf_signature(sig, context, skip_diff=False)
+                level = status.modification_level
+                whole = (
+                    level is not None
+                    and level <= ModificationLevel.LTA_UPDATES
+                    and not _trailing_bytes(path)
+                )
             ts = status.timestamp_validity
             checks.append(
                 SignatureCheck(
@@ -80,7 +103,7 @@ def check_pdf(path: Path, roots: list[asn1_x509.Certificate]) -> list[SignatureC
                     else "",
                     intact=bool(status.intact),
                     valid=bool(status.valid),
-                    covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+                    covers_whole_file=whole,
                     trusted=bool(status.trusted),
                     timestamp="none"
                     if ts is None
