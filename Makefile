@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
 	fonts-liberation2 fonts-noto-core fonts-dejavu-core python3-venv ca-certificates
 # OCRmyPDF (the benchmark's reference) needs these too.
-TEST_PACKAGES := ghostscript qpdf unpaper pngquant
+TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2
 
 .PHONY: setup system venv models db run test lint bench bench-extraction bench-linking clean help
 .DEFAULT_GOAL := help

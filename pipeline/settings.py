@@ -89,6 +89,10 @@ class SigningSettings(_Section):
     """
 
     pkcs12: Path = Field(Path("var/keys/dev-signer.p12"), description="the officer's key file")
+    pkcs11_module: Path | None = Field(None, description="a token's PKCS#11 driver; used if set")
+    token_label: str = ""
+    key_label: str = ""
+    pin_env: str = "HOSO_TOKEN_PIN"
     passphrase_env: str = "HOSO_SIGNING_PASSPHRASE"
     dev_passphrase_file: Path | None = Path("var/keys/dev-signer.pass")
     trust_roots: tuple[Path, ...] = (Path("var/keys/dev-ca.pem"),)

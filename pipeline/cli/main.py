@@ -30,9 +30,8 @@ from pipeline.jobs import approval, audit, cases, fixity, linking, queries
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings, load_settings
-from pipeline.signing.appearance import StampSpec
-from pipeline.signing.keys import Pkcs12Key, make_dev_pki
-from pipeline.signing.sign import SignOptions, sign_pdf
+from pipeline.signing.keys import make_dev_pki
+from pipeline.signing.sign import sign_pdf
 from pipeline.signing.verify import check_pdf, load_roots
 from pipeline.text.lexicon import installed as lexicon_installed
 
@@ -683,12 +682,6 @@ def review_unlink(
         out.print(f"document {document_id} unlinked by {c.user}.", highlight=False)
 
 
-def _signing_key(settings: Settings) -> Pkcs12Key:
-    sig = settings.signing
-    dev_file = settings.path(sig.dev_passphrase_file) if sig.dev_passphrase_file else None
-    return Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file)
-
-
 @keys_app.command("init")
 def keys_init(
     ctx: typer.Context,
@@ -718,19 +711,9 @@ def sign(
         if source.resolve() == target.resolve():
             err.print("[bold red]Error:[/] write the signed PDF to another file.")
             raise typer.Exit(2)
-        sig = settings.signing
-        result = sign_pdf(
-            source,
-            target,
-            _signing_key(settings).signer(),
-            StampSpec(sig.signer_name, sig.title, sig.office, sig.font),
-            SignOptions(
-                sig.level,
-                sig.tsa_url,
-                sig.timeout,
-                trust_roots=tuple(settings.path(p) for p in sig.trust_roots),
-            ),
-        )
+        stamp, options = approval.stamp_and_options(settings)
+        with approval.signing_key(settings).open() as signer:
+            result = sign_pdf(source, target, signer, stamp, options)
         with c.db.session() as session:
             audit.record(
                 session,

@@ -27,7 +27,7 @@ from pipeline.records.database import Database
 from pipeline.records.models import AuditEntry, Batch, Document, SignedVersion, State, User
 from pipeline.settings import Settings
 from pipeline.signing.appearance import StampSpec
-from pipeline.signing.keys import Pkcs12Key
+from pipeline.signing.keys import Pkcs11Key, Pkcs12Key
 from pipeline.signing.sign import SignOptions, sign_pdf
 
 ROLES = ("clerk", "officer", "archivist", "admin")
@@ -172,19 +172,34 @@ def approve(
             doc.state, doc.approved_by = State.APPROVED.value, actor
             audit.record(session, actor, "approve", f"document:{doc.id}", batch=batch)
             todo.append(doc.id)
+    stamp, options = stamp_and_options(settings)
+    with signing_key(settings).open() as signer:
+        for document_id in todo:
+            report.signed.append(
+                _sign_one(db, settings, document_id, actor, signer, stamp, options)
+            )
+    return report
+
+
+def signing_key(settings: Settings) -> Pkcs11Key | Pkcs12Key:
+    """The configured key: a token when ``signing.pkcs11_module`` is set, else the PKCS#12 file."""
     sig = settings.signing
+    if sig.pkcs11_module is not None:
+        return Pkcs11Key(sig.pkcs11_module, sig.token_label, sig.key_label, pin_env=sig.pin_env)
     dev_file = settings.path(sig.dev_passphrase_file) if sig.dev_passphrase_file else None
-    signer = Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file).signer()
-    stamp = StampSpec(sig.signer_name, sig.title, sig.office, sig.font)
+    return Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file)
+
+
+def stamp_and_options(settings: Settings) -> tuple[StampSpec, SignOptions]:
+    """How the configured signatures look and what level they are."""
+    sig = settings.signing
     options = SignOptions(
         sig.level,
         sig.tsa_url,
         sig.timeout,
         trust_roots=tuple(settings.path(p) for p in sig.trust_roots),
     )
-    for document_id in todo:
-        report.signed.append(_sign_one(db, settings, document_id, actor, signer, stamp, options))
-    return report
+    return StampSpec(sig.signer_name, sig.title, sig.office, sig.font), options
 
 
 def _sign_one(

@@ -1,8 +1,10 @@
-"""Where the signing key lives: a PKCS#12 file, and the development PKI ``hoso keys init`` makes.
+"""Where the signing key lives: a PKCS#12 file or a PKCS#11 token, and the development PKI.
 
-The passphrase never sits in config.yaml: it comes from the environment variable the settings
-name (``HOSO_SIGNING_PASSPHRASE`` by default), or, for the development key only, from the file
-``keys init`` wrote beside it (mode 0600).
+Secrets never sit in config.yaml: a PKCS#12 passphrase comes from the environment variable the
+settings name (``HOSO_SIGNING_PASSPHRASE`` by default), or, for the development key only, from
+the file ``keys init`` wrote beside it (mode 0600); a token's PIN from ``HOSO_TOKEN_PIN``. Both
+kinds of key are opened with ``with key.open() as signer:``, so a token session is closed after
+use.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.config.pkcs11 import TokenCriteria
+from pyhanko.sign import pkcs11 as pkcs11_signing
 from pyhanko.sign import signers
 
 from pipeline.errors import ConfigError, StorageError
@@ -46,6 +52,11 @@ class Pkcs12Key:
             f"The passphrase of the signing key {self.path} is not set. Put it in the "
             f"environment variable {self.passphrase_env} and try again."
         )
+
+    @contextmanager
+    def open(self) -> Iterator[signers.Signer]:
+        """The signer, for the length of a ``with`` block."""
+        yield self.signer()
 
     def signer(self) -> signers.SimpleSigner:
         """A pyHanko signer for this key (the certificate chain comes from the file)."""
@@ -105,6 +116,49 @@ class _ParsedKeySigner(signers.SimpleSigner):
             assert isinstance(key, RSAPrivateKey)
             self._parsed = key
         return self._parsed.sign(data, PKCS1v15(), digest())
+
+
+@dataclass(frozen=True)
+class Pkcs11Key:
+    """A key on a PKCS#11 token (a USB token, an HSM; SoftHSM2 in the tests)."""
+
+    module: Path
+    token_label: str
+    key_label: str
+    cert_label: str = ""  # default: the key's label
+    pin_env: str = "HOSO_TOKEN_PIN"
+
+    @contextmanager
+    def open(self) -> Iterator[signers.Signer]:
+        """A session on the token and a signer using it; the session is closed afterwards."""
+        pin = os.environ.get(self.pin_env)
+        if pin is None:
+            raise ConfigError(
+                f"The PIN of the token {self.token_label} is not set. Put it in the environment "
+                f"variable {self.pin_env} and try again."
+            )
+        if not self.module.is_file():
+            raise ConfigError(
+                f"The PKCS#11 module {self.module} does not exist. Install the token's "
+                "driver or correct signing.pkcs11_module."
+            )
+        try:
+            session = pkcs11_signing.open_pkcs11_session(
+                str(self.module),
+                token_criteria=TokenCriteria(label=self.token_label),
+                user_pin=pin,
+            )
+        except Exception as exc:  # python-pkcs11 raises many kinds: no token, wrong PIN...
+            raise ConfigError(
+                f"The token {self.token_label} cannot be opened ({exc.__class__.__name__}): is "
+                "it plugged in, and is the PIN right?"
+            ) from exc
+        try:
+            yield pkcs11_signing.PKCS11Signer(
+                session, cert_label=self.cert_label or self.key_label, key_label=self.key_label
+            )
+        finally:
+            session.close()
 
 
 @dataclass(frozen=True)
