@@ -81,6 +81,19 @@ class ProgramSettings(_Section):
     database_timeout: float = Field(15.0, gt=0)
 
 
+class OfficerKey(_Section):
+    """One officer's own key and the name and title their stamp shows."""
+
+    pkcs12: Path | None = None
+    passphrase_env: str = "HOSO_SIGNING_PASSPHRASE"
+    pkcs11_module: Path | None = None
+    token_label: str = ""
+    key_label: str = ""
+    pin_env: str = "HOSO_TOKEN_PIN"
+    signer_name: str = ""
+    title: str = ""
+
+
 class SigningSettings(_Section):
     """Whose key signs, how, and which roots a signature must chain to.
 
@@ -103,6 +116,8 @@ class SigningSettings(_Section):
     title: str = ""
     office: str = ""
     font: Path = Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf")
+    # Per officer (by user name): their own key and stamp; others use the key above.
+    officers: dict[str, OfficerKey] = Field(default_factory=dict)
 
 
 class Settings(BaseSettings):
@@ -124,6 +139,7 @@ class Settings(BaseSettings):
     output: OutputSettings = OutputSettings()
     programs: ProgramSettings = ProgramSettings()
     signing: SigningSettings = SigningSettings()
+    user: str = Field("", description="who the CLI acts as when --user is not given")
     base_dir: Path = Field(REPO_ROOT, description="relative paths are resolved against this")
 
     @classmethod

@@ -78,6 +78,9 @@ def test_review_approve_sign_and_verify_the_archive(
     assert proc.returncode == 0, proc.stdout
     assert json.loads(proc.stdout)["files"] == 7  # 3 originals, 3 searchable, 1 signed
 
+    proc = run(["verify", str(signed), "--json"], hoso_env)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["archived"]
+
     signed.chmod(0o644)
     data = bytearray(signed.read_bytes())
     data[len(data) // 2] ^= 0x01
@@ -87,6 +90,11 @@ def test_review_approve_sign_and_verify_the_archive(
             "archived_path"
         ]
     ).unlink()
+    proc = run(["verify", str(signed), "--json"], hoso_env)
+    assert (
+        proc.returncode == 1
+        and "changed since it was archived" in json.loads(proc.stdout)["problem"]
+    )
     proc = run(["verify", "--all", "--json"], hoso_env)
     assert proc.returncode == 1
     problems = {(p["kind"], p["problem"]) for p in json.loads(proc.stdout)["problems"]}

@@ -129,3 +129,34 @@ def test_keys_init_sign_verify_through_the_cli(
     assert verdicts == [True, False]
     proc = run(["verify", str(searchable)], env)
     assert proc.returncode == 1 and "no signature" in proc.stdout
+
+
+def test_each_officer_signs_with_their_own_key(make_settings) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.jobs.approval import signing_key, stamp_and_options
+    from pipeline.signing.keys import Pkcs11Key
+
+    settings = make_settings(
+        signing={
+            "officers": {
+                "truong": {
+                    "pkcs12": "/keys/truong.p12",
+                    "signer_name": "Lê Văn Trưởng",
+                    "title": "Chi cục trưởng",
+                },
+                "pho": {
+                    "pkcs11_module": "/usr/lib/softhsm/libsofthsm2.so",
+                    "token_label": "pho",
+                    "key_label": "ky",
+                },
+            }
+        }
+    )
+    own = signing_key(settings, "truong")
+    assert isinstance(own, Pkcs12Key) and own.path == Path("/keys/truong.p12")
+    assert isinstance(signing_key(settings, "pho"), Pkcs11Key)
+    default = signing_key(settings, "someone")
+    assert isinstance(default, Pkcs12Key) and default.path.name == "dev-signer.p12"
+    stamp, _ = stamp_and_options(settings, "truong")
+    assert (stamp.signer, stamp.title) == ("Lê Văn Trưởng", "Chi cục trưởng")
+    prompted = Pkcs12Key(Path("/nowhere.p12"), "HOSO_NO_SUCH_VARIABLE", prompt=lambda _: "pw")
+    assert prompted.passphrase() == b"pw"

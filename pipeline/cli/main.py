@@ -71,7 +71,7 @@ class Context:
     """What every command shares: the settings (loaded once) and the database (opened lazily)."""
 
     config: Path | None
-    user: str = ""
+    given_user: str = ""
     _settings: Settings | None = None
     _db: Database | None = field(default=None, repr=False)
 
@@ -81,6 +81,11 @@ class Context:
         if self._settings is None:
             self._settings = load_settings(self.config)
         return self._settings
+
+    @property
+    def user(self) -> str:
+        """Who acts: --user, else HOSO_USER or the config's ``user``, else the login name."""
+        return self.given_user or self.settings.user or getpass.getuser()
 
     @property
     def db(self) -> Database:
@@ -141,7 +146,7 @@ def main(
     ] = None,
 ) -> None:
     """Digitize Vietnamese civil-judgment enforcement case files."""
-    ctx.obj = Context(config, user or os.environ.get("HOSO_USER") or getpass.getuser())
+    ctx.obj = Context(config, user or "")
 
 
 def _warn_if_degraded(settings: Settings) -> None:
@@ -682,6 +687,11 @@ def review_unlink(
         out.print(f"document {document_id} unlinked by {c.user}.", highlight=False)
 
 
+def _prompt() -> Callable[[str], str] | None:
+    """A hidden passphrase prompt when a person sits at a terminal, else None."""
+    return getpass.getpass if sys.stdin.isatty() else None
+
+
 @keys_app.command("init")
 def keys_init(
     ctx: typer.Context,
@@ -711,8 +721,8 @@ def sign(
         if source.resolve() == target.resolve():
             err.print("[bold red]Error:[/] write the signed PDF to another file.")
             raise typer.Exit(2)
-        stamp, options = approval.stamp_and_options(settings)
-        with approval.signing_key(settings).open() as signer:
+        stamp, options = approval.stamp_and_options(settings, c.user)
+        with approval.signing_key(settings, c.user, _prompt()).open() as signer:
             result = sign_pdf(source, target, signer, stamp, options)
         with c.db.session() as session:
             audit.record(
@@ -758,6 +768,9 @@ def _verify_file(c: Context, path: Path, roots: list[Any], as_json: bool) -> boo
         problem = "" if checks else "no signature"
     except Exception as exc:  # a damaged file is a failed check, not a crash
         checks, problem = [], f"cannot be read as a PDF ({exc.__class__.__name__})"
+    recorded = fixity.recorded_sha256(c.db, c.settings, path)
+    if recorded is not None and recorded != sha256_of(path):
+        problem = problem or "changed since it was archived: its SHA-256 differs from the record"
     ok = not problem and all(check.ok for check in checks)
     if not ok:
         with c.db.session() as session:
@@ -776,6 +789,7 @@ def _verify_file(c: Context, path: Path, roots: list[Any], as_json: bool) -> boo
                 "file": str(path),
                 "ok": ok,
                 "problem": problem,
+                "archived": recorded is not None,
                 "signatures": [check.as_dict() for check in checks],
             }
         )
@@ -898,7 +912,7 @@ def batches_approve(
     """Approve the batch's ready documents, sign them and file them in the archive."""
     with _reported():
         c = _ctx(ctx)
-        report = approval.approve(c.db, c.settings, batch, c.user, exclude or [])
+        report = approval.approve(c.db, c.settings, batch, c.user, exclude or [], _prompt())
         if as_json:
             _print_json(report.__dict__)
         else:

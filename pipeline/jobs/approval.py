@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,12 @@ def signed_path(settings: Settings, doc: Document, version: int) -> Path:
 
 
 def approve(
-    db: Database, settings: Settings, batch: str, actor: str, exclude: list[int]
+    db: Database,
+    settings: Settings,
+    batch: str,
+    actor: str,
+    exclude: list[int],
+    prompt: Callable[[str], str] | None = None,
 ) -> ApprovalReport:
     """Approve a batch's ready documents (less ``exclude``), sign them and file them."""
     report = ApprovalReport(excluded=sorted(exclude))
@@ -172,8 +178,8 @@ def approve(
             doc.state, doc.approved_by = State.APPROVED.value, actor
             audit.record(session, actor, "approve", f"document:{doc.id}", batch=batch)
             todo.append(doc.id)
-    stamp, options = stamp_and_options(settings)
-    with signing_key(settings).open() as signer:
+    stamp, options = stamp_and_options(settings, actor)
+    with signing_key(settings, actor, prompt).open() as signer:
         for document_id in todo:
             report.signed.append(
                 _sign_one(db, settings, document_id, actor, signer, stamp, options)
@@ -181,25 +187,39 @@ def approve(
     return report
 
 
-def signing_key(settings: Settings) -> Pkcs11Key | Pkcs12Key:
-    """The configured key: a token when ``signing.pkcs11_module`` is set, else the PKCS#12 file."""
+def signing_key(
+    settings: Settings, officer: str = "", prompt: Callable[[str], str] | None = None
+) -> Pkcs11Key | Pkcs12Key:
+    """The officer's own key when configured, else the office's default key.
+
+    A token is used when a PKCS#11 module is set, else the PKCS#12 file; ``prompt`` asks for a
+    passphrase the environment does not give (the CLI passes one when it runs in a terminal).
+    """
     sig = settings.signing
+    own = sig.officers.get(officer)
+    if own is not None and own.pkcs11_module is not None:
+        return Pkcs11Key(own.pkcs11_module, own.token_label, own.key_label, pin_env=own.pin_env)
+    if own is not None and own.pkcs12 is not None:
+        return Pkcs12Key(settings.path(own.pkcs12), own.passphrase_env, prompt=prompt)
     if sig.pkcs11_module is not None:
         return Pkcs11Key(sig.pkcs11_module, sig.token_label, sig.key_label, pin_env=sig.pin_env)
     dev_file = settings.path(sig.dev_passphrase_file) if sig.dev_passphrase_file else None
-    return Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file)
+    return Pkcs12Key(settings.path(sig.pkcs12), sig.passphrase_env, dev_file, prompt=prompt)
 
 
-def stamp_and_options(settings: Settings) -> tuple[StampSpec, SignOptions]:
-    """How the configured signatures look and what level they are."""
+def stamp_and_options(settings: Settings, officer: str = "") -> tuple[StampSpec, SignOptions]:
+    """How the officer's signatures look and what level they are."""
     sig = settings.signing
+    own = sig.officers.get(officer)
+    name = (own.signer_name if own else "") or sig.signer_name
+    title = (own.title if own else "") or sig.title
     options = SignOptions(
         sig.level,
         sig.tsa_url,
         sig.timeout,
         trust_roots=tuple(settings.path(p) for p in sig.trust_roots),
     )
-    return StampSpec(sig.signer_name, sig.title, sig.office, sig.font), options
+    return StampSpec(name, title, sig.office, sig.font), options
 
 
 def _sign_one(

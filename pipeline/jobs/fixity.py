@@ -74,3 +74,16 @@ def verify_archive(db: Database, settings: Settings, jobs: int) -> list[FileChec
         return [_check(item) for item in items]
     with ProcessPoolExecutor(jobs) as pool:
         return list(pool.map(_check, items, chunksize=32))
+
+
+def recorded_sha256(db: Database, settings: Settings, path: Path) -> str | None:
+    """The SHA-256 recorded when ``path`` was filed as a signed version, or None if it was not."""
+    try:
+        relative = path.resolve().relative_to(settings.archive_dir.resolve())
+    except ValueError:
+        return None
+    with db.session() as session:
+        version = session.scalars(
+            select(SignedVersion).where(SignedVersion.path == str(relative))
+        ).first()
+        return version.sha256 if version else None

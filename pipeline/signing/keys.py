@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +40,17 @@ class Pkcs12Key:
     path: Path
     passphrase_env: str = "HOSO_SIGNING_PASSPHRASE"
     passphrase_file: Path | None = None  # development keys only
+    prompt: Callable[[str], str] | None = None  # asks a person, when there is one to ask
 
     def passphrase(self) -> bytes:
-        """The passphrase from the environment, else the development key's file."""
+        """From the environment, else the development key's file, else the prompt."""
         value = os.environ.get(self.passphrase_env)
         if value is not None:
             return value.encode()
         if self.passphrase_file is not None and self.passphrase_file.is_file():
             return self.passphrase_file.read_text("utf-8").strip().encode()
+        if self.prompt is not None:
+            return self.prompt(f"Passphrase of {self.path.name}: ").encode()
         raise ConfigError(
             f"The passphrase of the signing key {self.path} is not set. Put it in the "
             f"environment variable {self.passphrase_env} and try again."
