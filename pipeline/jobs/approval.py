@@ -168,6 +168,9 @@ def approve(
         _require(session, actor, ("officer", "admin"))
         todo = []
         for doc in sorted(_batch(session, batch).documents, key=lambda d: d.id):
+            if doc.state == State.APPROVED.value and doc.id not in exclude:
+                todo.append(doc.id)  # approved before, but its signing did not finish
+                continue
             if doc.state != State.READY.value or doc.id in exclude:
                 continue
             if actor in _authors(session, doc.id):
