@@ -104,3 +104,50 @@ def test_review_approve_sign_and_verify_the_archive(
     actions = [e["action"] for e in json.loads(run(["audit", "list", "--json"], hoso_env).stdout)]
     for action in ("ingest", "return", "approve", "sign", "verify.failed"):
         assert action in actions
+
+
+def test_a_large_approval_signs_in_parallel(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.jobs import approval
+    from pipeline.records.models import Batch, Document, State
+    from pipeline.signing.keys import make_dev_pki
+    from pipeline.signing.verify import check_pdf, load_roots
+
+    settings = make_settings(jobs=2)
+    pki = make_dev_pki(settings.keys_dir, "Người Ký")
+    settings = make_settings(
+        jobs=2,
+        signing={
+            "pkcs12": str(pki.signer_p12),
+            "dev_passphrase_file": str(pki.passphrase_file),
+            "trust_roots": [str(pki.ca_cert)],
+        },
+    )
+    sample = tmp_path / "sample.pdf"
+    import img2pdf
+    from PIL import Image
+
+    Image.new("L", (200, 280), 255).save(tmp_path / "blank.png", dpi=(72, 72))
+    sample.write_bytes(img2pdf.convert([str(tmp_path / "blank.png")]))
+    db = Database.open(settings.resolved_database_url, 10)
+    with db.session() as session:
+        batch = Batch(name="lớn")
+        for k in range(5):
+            rel = f"documents/lớn/{k}.pdf"
+            (settings.archive_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(sample, settings.archive_dir / rel)
+            session.add(
+                Document(
+                    batch=batch,
+                    original_name=f"{k}.pdf",
+                    sha256=f"{k:064d}",
+                    output_path=rel,
+                    state=State.READY.value,
+                )
+            )
+    approval.add_user(db, "truong", "officer", "admin")
+    report = approval.approve(db, settings, "lớn", "truong", exclude=[])
+    assert len(report.signed) == 5 and not report.refused
+    roots = load_roots([pki.ca_cert])
+    for item in report.signed:
+        (check,) = check_pdf(Path(item["path"]), roots)
+        assert check.ok

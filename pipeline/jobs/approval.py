@@ -12,9 +12,11 @@ rows did not commit is removed.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -182,12 +184,41 @@ def approve(
             audit.record(session, actor, "approve", f"document:{doc.id}", batch=batch)
             todo.append(doc.id)
     stamp, options = stamp_and_options(settings, actor)
-    with signing_key(settings, actor, prompt).open() as signer:
-        for document_id in todo:
-            report.signed.append(
-                _sign_one(db, settings, document_id, actor, signer, stamp, options)
-            )
+    key = signing_key(settings, actor, prompt)
+    plans = [_plan(db, settings, document_id) for document_id in todo]
+    workers = min(settings.worker_count, len(plans))
+    if isinstance(key, Pkcs12Key) and workers > 1:
+        # Each worker opens the key once and signs its share; a token's session cannot be
+        # shared between processes, so tokens sign in this process (below).
+        passphrase = key.passphrase()
+        key = replace(key, prompt=None, passphrase_file=None)
+        with ProcessPoolExecutor(
+            workers, initializer=_worker_key, initargs=(key, passphrase)
+        ) as pool:
+            done = pool.map(_worker_sign, [(p.source, p.target, stamp, options) for p in plans])
+            for plan, _ in zip(plans, done, strict=True):
+                report.signed.append(_file(db, settings, plan, actor, options.level))
+        return report
+    with key.open() as signer:
+        for plan in plans:
+            sign_pdf(plan.source, plan.target, signer, stamp, options)
+            report.signed.append(_file(db, settings, plan, actor, options.level))
     return report
+
+
+_WORKER_SIGNER: Any = None
+
+
+def _worker_key(key: Pkcs12Key, passphrase: bytes) -> None:
+    """Open the key once in a signing worker (the passphrase is handed over, not re-read)."""
+    global _WORKER_SIGNER
+    os.environ[key.passphrase_env] = passphrase.decode()
+    _WORKER_SIGNER = key.signer()
+
+
+def _worker_sign(job: tuple[Path, Path, StampSpec, SignOptions]) -> Path:
+    source, target, stamp, options = job
+    return sign_pdf(source, target, _WORKER_SIGNER, stamp, options).path
 
 
 def signing_key(
@@ -225,15 +256,16 @@ def stamp_and_options(settings: Settings, officer: str = "") -> tuple[StampSpec,
     return StampSpec(name, title, sig.office, sig.font), options
 
 
-def _sign_one(
-    db: Database,
-    settings: Settings,
-    document_id: int,
-    actor: str,
-    signer: Any,
-    stamp: StampSpec,
-    options: SignOptions,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Plan:
+    document_id: int
+    source: Path
+    target: Path
+    version: int
+
+
+def _plan(db: Database, settings: Settings, document_id: int) -> _Plan:
+    """Where a document's next signed version goes (never over an existing file)."""
     with db.session() as session:
         doc = session.get(Document, document_id)
         assert doc is not None and doc.output_path
@@ -243,16 +275,21 @@ def _sign_one(
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         raise NotAllowed(f"{target} exists already; the archive is never overwritten.")
-    sign_pdf(source, target, signer, stamp, options)
+    return _Plan(document_id, source, target, version)
+
+
+def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str) -> dict[str, Any]:
+    """Record a signed file: its version, hash and the audit entry, or remove it if that fails."""
+    target = plan.target
     digest = sha256_of(target)
     try:
         with db.session() as session:
-            doc = session.get(Document, document_id)
+            doc = session.get(Document, plan.document_id)
             assert doc is not None
             relative = str(target.relative_to(settings.archive_dir))
             doc.versions.append(
                 SignedVersion(
-                    version=version, path=relative, sha256=digest, signer=actor, level=options.level
+                    version=plan.version, path=relative, sha256=digest, signer=actor, level=level
                 )
             )
             doc.state = State.ARCHIVED.value
@@ -260,14 +297,14 @@ def _sign_one(
                 session,
                 actor,
                 "sign",
-                f"document:{document_id}",
+                f"document:{plan.document_id}",
                 path=relative,
                 sha256=digest,
-                version=version,
-                level=options.level,
+                version=plan.version,
+                level=level,
             )
     except BaseException:
         target.unlink(missing_ok=True)
         raise
     target.chmod(0o444)
-    return {"id": document_id, "version": version, "path": str(target), "sha256": digest}
+    return {"id": plan.document_id, "version": plan.version, "path": str(target), "sha256": digest}
