@@ -26,9 +26,10 @@ from pipeline import __version__
 from pipeline.archive.store import sha256_of
 from pipeline.chain import ChainOptions, PageResult
 from pipeline.errors import HosoError
-from pipeline.jobs import approval, audit, cases, fixity, linking, queries
+from pipeline.jobs import approval, audit, cases, fixity, linking, queries, searching
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
+from pipeline.search.index import Filters
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.keys import make_dev_pki
 from pipeline.signing.sign import sign_pdf
@@ -59,6 +60,7 @@ users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 batches_app = typer.Typer(help="Review, approve and sign batches.", no_args_is_help=True)
 app.add_typer(batches_app, name="batches")
+
 app.add_typer(review_app, name="review")
 
 out = Console()
@@ -947,6 +949,41 @@ def batches_return(
             _print_json({"returned": ids, "reason": reason})
         else:
             out.print(f"returned {len(ids)} documents: {reason}", highlight=False)
+
+
+@app.command("search")
+def search_command(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='words, "a phrase", or a document number')],
+    doc_type: Annotated[str, typer.Option("--type", help="judgment, notice, ...")] = "",
+    case_type: Annotated[str, typer.Option(help="DS, HS, HNGĐ, KDTM, LĐ, HC, THADS")] = "",
+    year: Annotated[int | None, typer.Option(help="year of issue")] = None,
+    issuer: Annotated[str, typer.Option(help="words of the issuing body")] = "",
+    party: Annotated[str, typer.Option(help="a party's name, with or without diacritics")] = "",
+    number: Annotated[str, typer.Option(help="a document number in any printed form")] = "",
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: JsonFlag = False,
+) -> None:
+    """Search the archive; `hoso search reindex` rebuilds the index ('"reindex"' finds the word)."""
+    with _reported():
+        if query == "reindex":
+            count = searching.reindex(_ctx(ctx).db)
+            out.print(f"{count} documents indexed.")
+            return
+        filters = Filters(doc_type, case_type, year, issuer, party, number)
+        results = searching.search(_ctx(ctx).db, query, filters, limit)
+        if as_json:
+            _print_json(results)
+            return
+        for r in results:
+            where = f"page {r['page']}" if r["page"] else "fields"
+            out.print(
+                f"[bold]{r['id']}[/] {r['doc_type']} {r['number']} {r['date']} ({where}, "
+                f"score {r['score']:.1f})\n   {r['snippet']}",
+                highlight=False,
+            )
+        if not results:
+            out.print("nothing found.")
 
 
 @audit_app.command("verify")

@@ -17,6 +17,7 @@ from pipeline.archive.store import place_file, safe_name, unique_path
 from pipeline.chain import DocumentResult
 from pipeline.errors import NotFound
 from pipeline.extract import Extraction
+from pipeline.jobs import searching
 from pipeline.jobs.intake import quarantine_file
 from pipeline.parallel import Job
 from pipeline.records.database import Database
@@ -174,6 +175,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
         if placed is not None:
             target.unlink(missing_ok=True)
         raise
+    searching.index_document(db, claim.document_id)  # after the commit, never ahead of it
     return target
 
 
