@@ -6,6 +6,7 @@ import json
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,8 +36,16 @@ def test_tone_placement_variants_meet() -> None:
     assert exact("thuỷ") == exact("thủy") and exact("quý") == "quý"
 
 
-def _db(tmp_path: Path) -> Database:
-    db = Database.open(f"sqlite:///{tmp_path}/hoso.db", 10)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def search_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """The same documents in a SQLite and a PostgreSQL database: each backend, the same tests."""
+    if request.param == "postgresql":
+        return _db(tmp_path, request.getfixturevalue("postgres_schema_url"))
+    return _db(tmp_path)
+
+
+def _db(tmp_path: Path, url: str = "") -> Database:
+    db = Database.open(url or f"sqlite:///{tmp_path}/hoso.db", 10)
     docs = [
         (
             "judgment",
@@ -95,8 +104,8 @@ def _ids(db: Database, query: str, **filters: object) -> list[int]:
     return [r["id"] for r in searching.search(db, query, Filters(**filters))]  # type: ignore[arg-type]
 
 
-def test_queries_with_and_without_diacritics(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+def test_queries_with_and_without_diacritics(search_db: Database) -> None:
+    db = search_db
     assert set(_ids(db, "nguyen van hung")) == {1, 2}
     assert _ids(db, "Nguyễn Văn Hưng")[0] == 2  # the exact spelling first
     assert _ids(db, "Nguyễn Văn Hùng")[0] == 1
@@ -105,8 +114,8 @@ def test_queries_with_and_without_diacritics(tmp_path: Path) -> None:
     assert _ids(db, '"án thi hành"') == []
 
 
-def test_numbers_in_any_printed_form_and_filters(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+def test_numbers_in_any_printed_form_and_filters(search_db: Database) -> None:
+    db = search_db
     assert _ids(db, "25/2020/DSST") == [1]
     assert _ids(db, "25 / 2020 / DS - ST") == [1]
     assert _ids(db, "thi hanh an", doc_type="notice") == [2]

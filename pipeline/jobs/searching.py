@@ -2,8 +2,7 @@
 
 A document is (re)indexed only after the transaction that stored it has committed, so the index
 never shows what the database does not hold; ``hoso search reindex`` rebuilds it from the tables.
-The SQLite database carries the FTS5 index; on PostgreSQL search is not built yet, and saying so
-is better than answering from nothing.
+Both databases carry the index (SQLite FTS5, PostgreSQL tsvector), behind one interface.
 """
 
 from __future__ import annotations
@@ -13,17 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pipeline.errors import ConfigError
 from pipeline.records.database import Database
 from pipeline.records.models import Document, State
-from pipeline.search.index import Filters, SqliteIndex
+from pipeline.search.index import Filters, open_index
 
 log = logging.getLogger(__name__)
 SEARCHABLE = (State.READY.value, State.APPROVED.value, State.ARCHIVED.value, State.RETURNED.value)
-
-
-def _supported(db: Database) -> bool:
-    return db.engine.dialect.name == "sqlite"
 
 
 def _fields_text(doc: Document) -> str:
@@ -35,12 +29,9 @@ def _fields_text(doc: Document) -> str:
 
 def index_document(db: Database, document_id: int) -> None:
     """Index one stored document (after its commit)."""
-    if not _supported(db):
-        log.debug("search index: not on %s yet", db.engine.dialect.name)
-        return
     with db.session() as session:
         doc = session.get(Document, document_id)
-        index = SqliteIndex(session.connection())
+        index = open_index(session.connection())
         if doc is None or doc.state not in SEARCHABLE:
             index.remove(document_id)
             return
@@ -49,8 +40,6 @@ def index_document(db: Database, document_id: int) -> None:
 
 def reindex(db: Database) -> int:
     """Rebuild the index from the database; returns the number of documents indexed."""
-    if not _supported(db):
-        raise ConfigError("Search runs on the SQLite database for now; PostgreSQL comes next.")
     with db.session() as session:
         ids = list(session.scalars(select(Document.id).where(Document.state.in_(SEARCHABLE))))
         session.connection().exec_driver_sql("DELETE FROM search_pages")
@@ -61,10 +50,8 @@ def reindex(db: Database) -> int:
 
 def search(db: Database, query: str, filters: Filters, limit: int = 20) -> list[dict[str, Any]]:
     """Ranked results with the document's facts, the page of the hit and a snippet."""
-    if not _supported(db):
-        raise ConfigError("Search runs on the SQLite database for now; PostgreSQL comes next.")
     with db.session() as session:
-        hits = SqliteIndex(session.connection()).search(query, filters, limit)
+        hits = open_index(session.connection()).search(query, filters, limit)
         out = []
         for hit in hits:
             doc = session.get(Document, hit.document_id)

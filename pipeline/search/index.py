@@ -1,11 +1,12 @@
-"""The search interface the CLI, web UI and API use, and its SQLite FTS5 backend.
+"""The search interface the CLI, web UI and API use, and its two backends.
 
 A document is indexed page by page: each page's text in its exact and folded forms, plus one
 row of fields (number, parties, issuer) so a query naming a party or a number finds the document
 even where OCR text is damaged. Filters (type, case type, year, issuer, party, number) read the
 document tables. A query is folded and matched against the folded text; hits whose exact form
 also matches rank higher. A document number typed in any printed variant is recognised and
-matched by its canonical form.
+matched by its canonical form. The backends differ only in how the full-text index is matched
+and ranked: SQLite FTS5 with bm25, PostgreSQL tsvector with ts_rank.
 """
 
 from __future__ import annotations
@@ -91,11 +92,17 @@ def snippet(page_text: str, query_terms: list[str]) -> str:
     return ("…" if start else "") + body + ("…" if end < len(page_text) else "")
 
 
-class SqliteIndex:
-    """SQLite FTS5 tables in hoso's database (created by migration 0007)."""
+class SearchIndex:
+    """The search interface; a backend supplies only how its full-text index is matched."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+
+    def _matches(
+        self, terms: tuple[list[str], list[str]], exact_terms: tuple[list[str], list[str]], n: int
+    ) -> tuple[list[tuple[int, int, float]], set[tuple[int, int]]]:
+        """(document, page, score) of pages matching folded; (document, page) matching exact."""
+        raise NotImplementedError
 
     def remove(self, document_id: int) -> None:
         """Forget a document."""
@@ -127,37 +134,16 @@ class SqliteIndex:
         allowed = self._filtered(filters, numbers)
         if not phrases and not words:
             return [Hit(d, 1.0, FIELDS_PAGE, "") for d in sorted(allowed or set())[:limit]]
-        match = _fts_query(phrases, words)
-        exact_match = _fts_query(
+        exact_terms = (
             [exact(p) for p in re.findall(r'"([^"]+)"', query)],
             [exact(w) for w in _TOKEN.findall(re.sub(r'"[^"]*"', " ", query))],
         )
-        rows = self.connection.execute(
-            text(
-                "SELECT document_id, page, bm25(search_pages) AS rank FROM search_pages "
-                "WHERE search_pages MATCH :m ORDER BY rank LIMIT :n"
-            ),
-            {"m": f"folded : ({match})", "n": max(200, limit * 20)},
-        ).all()
-        exact_rows = (
-            {
-                (r[0], r[1])
-                for r in self.connection.execute(
-                    text(
-                        "SELECT document_id, page FROM search_pages "
-                        "WHERE search_pages MATCH :m LIMIT :n"
-                    ),
-                    {"m": f"exact : ({exact_match})", "n": max(200, limit * 20)},
-                )
-            }
-            if exact_match
-            else set()
-        )
+        rows, exact_rows = self._matches((phrases, words), exact_terms, max(200, limit * 20))
         best: dict[int, tuple[float, int]] = {}
         for document_id, page, rank in rows:
             if allowed is not None and document_id not in allowed:
                 continue
-            score = -float(rank) + (10.0 if (document_id, page) in exact_rows else 0.0)
+            score = float(rank) + (10.0 if (document_id, page) in exact_rows else 0.0)
             if document_id not in best or score > best[document_id][0]:
                 best[document_id] = (score, page)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
@@ -208,3 +194,84 @@ class SqliteIndex:
             return None
         sql = "SELECT d.id FROM documents d WHERE " + " AND ".join(clauses)
         return {row[0] for row in self.connection.execute(text(sql), params)}
+
+
+class SqliteIndex(SearchIndex):
+    """SQLite FTS5 (migration 0007); bm25 ranks."""
+
+    def _matches(
+        self, terms: tuple[list[str], list[str]], exact_terms: tuple[list[str], list[str]], n: int
+    ) -> tuple[list[tuple[int, int, float]], set[tuple[int, int]]]:
+        sql = (
+            "SELECT document_id, page, -bm25(search_pages) AS score FROM search_pages "
+            "WHERE search_pages MATCH :m ORDER BY score DESC LIMIT :n"
+        )
+        rows = [
+            (int(r[0]), int(r[1]), float(r[2]))
+            for r in self.connection.execute(
+                text(sql), {"m": f"folded : ({_fts_query(*terms)})", "n": n}
+            )
+        ]
+        exact_match = _fts_query(*exact_terms)
+        exact_rows = (
+            {
+                (int(r[0]), int(r[1]))
+                for r in self.connection.execute(
+                    text(sql), {"m": f"exact : ({exact_match})", "n": n}
+                )
+            }
+            if exact_match
+            else set()
+        )
+        return rows, exact_rows
+
+
+class PostgresIndex(SearchIndex):
+    """PostgreSQL tsvector columns with GIN indexes (migration 0007); ts_rank ranks."""
+
+    @staticmethod
+    def _tsquery(column: str, terms: tuple[list[str], list[str]]) -> tuple[str, dict[str, str]]:
+        phrases, words = terms
+        parts, params = [], {}
+        for k, phrase in enumerate(phrases):
+            parts.append(f"phraseto_tsquery('simple', :{column}p{k})")
+            params[f"{column}p{k}"] = phrase
+        for k, word in enumerate(words):
+            parts.append(f"plainto_tsquery('simple', :{column}w{k})")
+            params[f"{column}w{k}"] = word
+        return " && ".join(parts) or "''::tsquery", params
+
+    def _matches(
+        self, terms: tuple[list[str], list[str]], exact_terms: tuple[list[str], list[str]], n: int
+    ) -> tuple[list[tuple[int, int, float]], set[tuple[int, int]]]:
+        query, params = self._tsquery("f", terms)
+        rows = [
+            (int(r[0]), int(r[1]), float(r[2]))
+            for r in self.connection.execute(
+                text(
+                    f"SELECT document_id, page, ts_rank(folded_tsv, q) * 10 AS score "
+                    f"FROM search_pages, (SELECT {query}) AS t(q) WHERE folded_tsv @@ q "
+                    f"ORDER BY score DESC LIMIT :n"
+                ),
+                {**params, "n": n},
+            )
+        ]
+        equery, eparams = self._tsquery("e", exact_terms)
+        exact_rows = {
+            (int(r[0]), int(r[1]))
+            for r in self.connection.execute(
+                text(
+                    f"SELECT document_id, page FROM search_pages, (SELECT {equery}) AS t(q) "
+                    f"WHERE exact_tsv @@ q LIMIT :n"
+                ),
+                {**eparams, "n": n},
+            )
+        }
+        return rows, exact_rows
+
+
+def open_index(connection: Connection) -> SearchIndex:
+    """The backend for the database ``connection`` talks to."""
+    if connection.dialect.name == "postgresql":
+        return PostgresIndex(connection)
+    return SqliteIndex(connection)
