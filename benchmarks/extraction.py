@@ -30,7 +30,7 @@ from typing import Any
 import img2pdf
 
 from benchmarks.corpus import HARD_KINDS, _encode
-from pipeline.chain import ChainOptions, extract_fields, source_lines
+from pipeline.chain import ChainOptions, source_lines
 from pipeline.extract import extract, lines_from_text
 from pipeline.parallel import Job, Runner, discard_work
 from pipeline.settings import REPO_ROOT as ROOT
@@ -129,11 +129,10 @@ def records_from(pages: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if isinstance(read, str):
             records[stem] = {"error": read, "pages": []}
             continue
-        data = extract_fields(read).to_dict()
-        record: dict[str, Any] = {key: data[key]["value"] for key in FIELDS}
-        record["parties"] = data["parties"]
+        lines = [source_lines(page) for page in read]
+        record = extract([line for page in lines for line in page]).values()
         record["pages"] = [{"text": page.text} for page in read]
-        record["lines"] = [source_lines(page) for page in read]
+        record["lines"] = lines
         records[stem] = record
     return records
 
@@ -149,9 +148,7 @@ def text_only_records(
         result = extract(
             [line for i, text in enumerate(pages) for line in lines_from_text(i, text)]
         )
-        data = result.to_dict()
-        record = {key: data[key]["value"] for key in FIELDS}
-        record["parties"] = data["parties"]
+        record = result.values()
         record["pages"] = [{"text": text} for text in pages]
         records[path.stem] = record
     return records

@@ -213,15 +213,8 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
         "fields": None,
     }
     if fields is not None:
-        data = fields.to_dict()
-        for key in ("doc_type", "number", "cited", "issuer", "date", "case_type", "amounts"):
-            record[key] = data[key]["value"]
-        record["printed_number"] = fields.number.printed
-        record["parties"] = [
-            {k: p[k] for k in ("role", "name", "birth_year", "id_number", "address")}
-            for p in data["parties"]
-        ]
-        record["fields"] = data
+        record |= fields.values()
+        record["fields"] = fields.to_dict()
     return record
 
 

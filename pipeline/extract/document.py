@@ -17,7 +17,14 @@ ENFORCEMENT_KINDS = frozenset(
     {"enforcement_decision", "verification_record", "seizure_record", "notice", "request"}
 )
 # How much a value found by its primary rule is trusted before OCR confidence is counted.
-RULE_TRUST = {"number": 0.98, "issuer": 0.9, "date": 0.95, "doc_type": 0.95}
+RULE_TRUST = {
+    "number": 0.98,
+    "issuer": 0.9,
+    "date": 0.95,
+    "doc_type": 0.95,
+    "cited": 0.9,
+    "amounts": 0.95,
+}
 
 
 def _found(
@@ -77,7 +84,7 @@ def extract(lines: Sequence[SourceLine]) -> Extraction:
         ):
             cited_values.append(match.canonical)
     cited = (
-        _found(flow, tuple(cited_values), numbers[0].start, numbers[0].end, 0.9)
+        _found(flow, tuple(cited_values), numbers[0].start, numbers[0].end, RULE_TRUST["cited"])
         if numbers
         else Found((), 0.5)
     )
@@ -88,7 +95,13 @@ def extract(lines: Sequence[SourceLine]) -> Extraction:
         issuer = Found("", 0.5 if kind == "request" else 0.2)
 
     date = (
-        _found(flow, header.date.date.isoformat(), header.date.start, header.date.end, 0.95)
+        _found(
+            flow,
+            header.date.date.isoformat(),
+            header.date.start,
+            header.date.end,
+            RULE_TRUST["date"],
+        )
         if header.date
         else Found("", 0.1)
     )
@@ -106,7 +119,9 @@ def extract(lines: Sequence[SourceLine]) -> Extraction:
         if amount.value not in values:
             values.append(amount.value)
     amounts = (
-        _found(flow, tuple(values), amounts_found[0].start, amounts_found[0].end, 0.95)
+        _found(
+            flow, tuple(values), amounts_found[0].start, amounts_found[0].end, RULE_TRUST["amounts"]
+        )
         if amounts_found
         else Found((), 0.6)
     )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 
 from pipeline.extract.dates import NUMERIC, WORDS, DateMatch, find_dates
-from pipeline.extract.numbers import NO_YEAR, WITH_YEAR, NumberMatch, _canonical
+from pipeline.extract.numbers import NO_YEAR, WITH_YEAR, NumberMatch, canonical_of
 from pipeline.extract.source import Flow
 from pipeline.text.fold import fold
 
@@ -76,22 +76,23 @@ def _title(flow: Flow, limit: int) -> tuple[str, int | None]:
 
 
 def _own_number(flow: Flow, limit: int) -> NumberMatch | None:
+    """The number on a "Số: ..." or "Bản án số: ..." line among the first ``limit`` lines."""
     for index in range(limit):
         start = flow.starts[index]
-        folded = flow.folded[start : start + len(flow.lines[index].text)]
-        head = _NUMBER_LINE.match(folded.strip())
-        lead = len(folded) - len(folded.lstrip())
-        if head is None or not folded.strip().startswith(("so", "ban an", "quyet dinh")):
+        end = start + len(flow.lines[index].text)
+        folded = flow.folded[start:end].lstrip()
+        head = _NUMBER_LINE.match(folded)
+        if head is None:
             continue
-        rest_at = start + lead + head.end()
-        text = flow.text[rest_at : start + len(flow.lines[index].text)]
+        rest_at = end - len(folded) + head.end()
+        rest = flow.text[rest_at:end]  # sliced: the number may follow "Số" with no space
         for pattern in (WITH_YEAR, NO_YEAR):
-            match = pattern.match(text)
-            if match:
-                canonical = _canonical(match)
-                if canonical:
-                    s = rest_at + match.start()
-                    return NumberMatch(canonical, match.group(0), s, rest_at + match.end())
+            match = pattern.match(rest)
+            canonical = canonical_of(match) if match else None
+            if match and canonical:
+                return NumberMatch(
+                    canonical, match.group(0), rest_at + match.start(), rest_at + match.end()
+                )
     return None
 
 

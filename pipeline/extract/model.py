@@ -96,6 +96,25 @@ class Extraction:
             "amounts": clean(self.amounts),
         }
 
+    def values(self) -> dict[str, Any]:
+        """The plain values scripts read (the top level of ``hoso process --json``)."""
+        out: dict[str, Any] = {}
+        for key in ("doc_type", "number", "cited", "issuer", "date", "case_type", "amounts"):
+            value = getattr(self, key).value
+            out[key] = list(value) if isinstance(value, tuple) else value
+        out["printed_number"] = self.number.printed
+        out["parties"] = [
+            {
+                "role": p.role,
+                "name": p.name,
+                "birth_year": p.birth_year,
+                "id_number": p.id_number,
+                "address": p.address,
+            }
+            for p in self.parties
+        ]
+        return out
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Extraction:
         """Rebuild an extraction stored as :meth:`to_dict` made it."""

@@ -173,10 +173,11 @@ def canonical_number(printed: str) -> str | None:
     match = WITH_YEAR.fullmatch(text) or NO_YEAR.fullmatch(text)
     if match is None:
         return None
-    return _canonical(match)
+    return canonical_of(match)
 
 
-def _canonical(match: re.Match[str]) -> str | None:
+def canonical_of(match: re.Match[str]) -> str | None:
+    """The canonical number a match of WITH_YEAR or NO_YEAR stands for, or None if it is none."""
     serial = _number_part(match["n"])
     if not serial[:1].isdigit():
         return None
@@ -202,7 +203,7 @@ def find_numbers(text: str) -> list[NumberMatch]:
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            canonical = _canonical(match)
+            canonical = canonical_of(match)
             if canonical is None:
                 continue
             taken.append((match.start(), match.end()))

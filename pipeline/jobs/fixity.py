@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -31,6 +33,12 @@ class FileCheck:
     problem: str = ""
 
 
+@lru_cache(maxsize=4)
+def _roots(paths: tuple[Path, ...]) -> list[Any]:
+    """Trust roots, read once per worker process rather than once per file."""
+    return load_roots(list(paths))
+
+
 def _check(item: tuple[int, str, Path, str, tuple[Path, ...]]) -> FileCheck:
     document_id, kind, path, sha256, roots = item
     if not path.is_file():
@@ -39,7 +47,7 @@ def _check(item: tuple[int, str, Path, str, tuple[Path, ...]]) -> FileCheck:
         return FileCheck(document_id, kind, str(path), "changed: its SHA-256 differs")
     if kind.startswith("signed"):
         try:
-            checks = check_pdf(path, load_roots(list(roots)))
+            checks = check_pdf(path, _roots(roots))
         except Exception as exc:  # damaged beyond reading is a failed check
             return FileCheck(document_id, kind, str(path), f"unreadable ({exc.__class__.__name__})")
         if not checks or not all(c.ok for c in checks):

@@ -251,21 +251,22 @@ def unlink(db: Database, document_id: int, actor: str) -> None:
         _event(session, doc, "unlinked", actor, previous, "manual")
 
 
-def events(db: Database, document_id: int) -> list[dict[str, Any]]:
-    """A document's link history, oldest first."""
-    with db.session() as session:
-        rows = session.scalars(
-            select(LinkEvent).where(LinkEvent.document_id == document_id).order_by(LinkEvent.id)
-        )
-        codes = dict(session.execute(select(Case.id, Case.code)).all())
-        return [
-            {
-                "action": e.action,
-                "case": codes.get(e.case_id) if e.case_id else None,
-                "method": e.method,
-                "score": e.score,
-                "actor": e.actor,
-                "at": e.at.astimezone(dt.UTC).isoformat() if e.at.tzinfo else e.at.isoformat(),
-            }
-            for e in rows
-        ]
+def link_history(session: Session, document_id: int) -> list[dict[str, Any]]:
+    """A document's link history, oldest first (read in the caller's session)."""
+    rows = session.execute(
+        select(LinkEvent, Case.code)
+        .outerjoin(Case, Case.id == LinkEvent.case_id)
+        .where(LinkEvent.document_id == document_id)
+        .order_by(LinkEvent.id)
+    )
+    return [
+        {
+            "action": e.action,
+            "case": code,
+            "method": e.method,
+            "score": e.score,
+            "actor": e.actor,
+            "at": e.at.astimezone(dt.UTC).isoformat() if e.at.tzinfo else e.at.isoformat(),
+        }
+        for e, code in rows
+    ]

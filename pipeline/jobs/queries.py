@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pipeline.errors import NotFound
-from pipeline.jobs.linking import events
+from pipeline.jobs.linking import link_history
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
 from pipeline.settings import Settings
@@ -106,7 +106,7 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
             {"rank": c.rank + 1, "case": c.case.code, "score": c.score, "reason": c.reason}
             for c in doc.candidates
         ]
-        data["link_history"] = events(db, document_id)
+        data["link_history"] = link_history(session, document_id)
         data["page_details"] = [
             {
                 "index": p.index,

@@ -12,6 +12,7 @@ and ranked: SQLite FTS5 with bm25, PostgreSQL tsvector with ts_rank.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +49,11 @@ class Hit:
     fields: dict[str, Any] = field(default_factory=dict)
 
 
-def _terms(query: str) -> tuple[list[str], list[str]]:
-    """Quoted phrases and loose words of a query, in folded form."""
-    phrases = [folded(p) for p in re.findall(r'"([^"]+)"', query)]
+def _terms(query: str, form: Callable[[str], str] = folded) -> tuple[list[str], list[str]]:
+    """Quoted phrases and loose words of a query, in ``form`` (folded or exact)."""
+    phrases = [form(p) for p in re.findall(r'"([^"]+)"', query)]
     rest = re.sub(r'"[^"]*"', " ", query)
-    words = [folded(w) for w in _TOKEN.findall(rest)]
+    words = [form(w) for w in _TOKEN.findall(rest)]
     return phrases, words
 
 
@@ -134,10 +135,7 @@ class SearchIndex:
         allowed = self._filtered(filters, numbers)
         if not phrases and not words:
             return [Hit(d, 1.0, FIELDS_PAGE, "") for d in sorted(allowed or set())[:limit]]
-        exact_terms = (
-            [exact(p) for p in re.findall(r'"([^"]+)"', query)],
-            [exact(w) for w in _TOKEN.findall(re.sub(r'"[^"]*"', " ", query))],
-        )
+        exact_terms = _terms(query, exact)
         rows, exact_rows = self._matches((phrases, words), exact_terms, max(200, limit * 20))
         best: dict[int, tuple[float, int]] = {}
         for document_id, page, rank in rows:

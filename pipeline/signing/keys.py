@@ -68,20 +68,18 @@ class Pkcs12Key:
                 f"The signing key {self.path} does not exist. Run `hoso keys init` for a "
                 "development key, or set signing.pkcs12 to the officer's key file."
             )
+        unreadable = ConfigError(
+            f"The signing key {self.path} cannot be opened: the file is damaged or the "
+            "passphrase is wrong."
+        )
         try:
             signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
                 self.path, passphrase=self.passphrase()
             )
         except (OSError, ValueError) as exc:
-            raise ConfigError(
-                f"The signing key {self.path} cannot be opened: the file is damaged or the "
-                "passphrase is wrong."
-            ) from exc
+            raise unreadable from exc
         if signer is None:  # pyHanko logs the reason and returns None
-            raise ConfigError(
-                f"The signing key {self.path} cannot be opened: the file is damaged or the "
-                "passphrase is wrong."
-            )
+            raise unreadable
         assert isinstance(signer, signers.SimpleSigner)
         return _ParsedKeySigner(
             signing_cert=signer.signing_cert,
