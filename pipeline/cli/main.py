@@ -6,6 +6,7 @@ import getpass
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -19,6 +20,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -955,6 +957,9 @@ def search_command(
     party: Annotated[str, typer.Option(help="a party's name, with or without diacritics")] = "",
     number: Annotated[str, typer.Option(help="a document number in any printed form")] = "",
     limit: Annotated[int, typer.Option(min=1)] = 20,
+    fuzzy: Annotated[
+        bool, typer.Option(help="also match names and words OCR damaged (ranked below the rest)")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Search the archive; `hoso search reindex` rebuilds the index ('"reindex"' finds the word)."""
@@ -964,15 +969,16 @@ def search_command(
             out.print(f"{count} documents indexed.")
             return
         filters = Filters(doc_type, case_type, year, issuer, party, number)
-        results = searching.search(_ctx(ctx).db, query, filters, limit)
+        results = searching.search(_ctx(ctx).db, query, filters, limit, fuzzy=fuzzy)
         if as_json:
             _print_json(results)
             return
         for r in results:
             where = f"page {r['page']}" if r["page"] else "fields"
+            shown = re.sub(r"\\\[([^\]]*)\]", r"[bold yellow]\1[/]", escape(r["snippet"]))
             out.print(
-                f"[bold]{r['id']}[/] {r['doc_type']} {r['number']} {r['date']} ({where}, "
-                f"score {r['score']:.1f})\n   {r['snippet']}",
+                f"[bold]{r['id']}[/] {r['doc_type']} {escape(r['number'])} {r['date']} ({where}, "
+                f"score {r['score']:.1f})\n   {shown}",
                 highlight=False,
             )
         if not results:

@@ -11,12 +11,14 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pipeline.records.database import Database
 from pipeline.records.models import Document, State
-from pipeline.search.index import Filters, open_index
+from pipeline.search.index import Filters, SearchIndex, open_index
 
 log = logging.getLogger(__name__)
+REINDEX_CHUNK = 500
 SEARCHABLE = (State.READY.value, State.APPROVED.value, State.ARCHIVED.value, State.RETURNED.value)
 
 
@@ -27,31 +29,57 @@ def _fields_text(doc: Document) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _index(index: SearchIndex, doc: Document) -> None:
+    index.add(doc.id, [p.text for p in doc.pages], _fields_text(doc))
+
+
 def index_document(db: Database, document_id: int) -> None:
-    """Index one stored document (after its commit)."""
+    """Index one stored document (after its commit), or forget it if it is not searchable."""
     with db.session() as session:
         doc = session.get(Document, document_id)
         index = open_index(session.connection())
         if doc is None or doc.state not in SEARCHABLE:
             index.remove(document_id)
             return
-        index.add(doc.id, [p.text for p in doc.pages], _fields_text(doc))
+        _index(index, doc)
 
 
-def reindex(db: Database) -> int:
-    """Rebuild the index from the database; returns the number of documents indexed."""
+def reindex(db: Database, chunk: int = REINDEX_CHUNK) -> int:
+    """Rebuild the index from the database; returns the number of documents indexed.
+
+    Documents are read ``chunk`` at a time with their pages, numbers and parties, and each chunk
+    is written in one transaction, so a large archive is rebuilt without a query per document.
+    """
     with db.session() as session:
-        ids = list(session.scalars(select(Document.id).where(Document.state.in_(SEARCHABLE))))
-        session.connection().exec_driver_sql("DELETE FROM search_pages")
-    for document_id in ids:
-        index_document(db, document_id)
+        ids = list(
+            session.scalars(
+                select(Document.id).where(Document.state.in_(SEARCHABLE)).order_by(Document.id)
+            )
+        )
+        open_index(session.connection()).clear()
+    for start in range(0, len(ids), chunk):
+        with db.session() as session:
+            index = open_index(session.connection())
+            docs = session.scalars(
+                select(Document)
+                .where(Document.id.in_(ids[start : start + chunk]))
+                .options(
+                    selectinload(Document.pages),
+                    selectinload(Document.numbers),
+                    selectinload(Document.parties),
+                )
+            )
+            for doc in docs:
+                _index(index, doc)
     return len(ids)
 
 
-def search(db: Database, query: str, filters: Filters, limit: int = 20) -> list[dict[str, Any]]:
+def search(
+    db: Database, query: str, filters: Filters, limit: int = 20, *, fuzzy: bool = False
+) -> list[dict[str, Any]]:
     """Ranked results with the document's facts, the page of the hit and a snippet."""
     with db.session() as session:
-        hits = open_index(session.connection()).search(query, filters, limit)
+        hits = open_index(session.connection()).search(query, filters, limit, fuzzy=fuzzy)
         out = []
         for hit in hits:
             doc = session.get(Document, hit.document_id)

@@ -80,6 +80,11 @@ class Document(Base):
         ),
         Index("ix_documents_state", "state"),
         Index("ix_documents_number", "number"),
+        # Search filters (migration 0008).
+        Index("ix_documents_issued_on", "issued_on"),
+        Index("ix_documents_issuer", "issuer"),
+        Index("ix_documents_doc_type", "doc_type"),
+        Index("ix_documents_case_type", "case_type"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

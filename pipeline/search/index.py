@@ -2,28 +2,39 @@
 
 A document is indexed page by page: each page's text in its exact and folded forms, plus one
 row of fields (number, parties, issuer) so a query naming a party or a number finds the document
-even where OCR text is damaged. Filters (type, case type, year, issuer, party, number) read the
-document tables. A query is folded and matched against the folded text; hits whose exact form
-also matches rank higher. A document number typed in any printed variant is recognised and
-matched by its canonical form. The backends differ only in how the full-text index is matched
-and ranked: SQLite FTS5 with bm25, PostgreSQL tsvector with ts_rank.
+even where OCR text is damaged. Words that cannot be Vietnamese syllables (mostly OCR damage) are
+kept in a vocabulary so fuzzy matching can reach them.
+
+Ranking, best first: the document whose own number was asked for; the words side by side as
+typed; every word as typed (not only a fuzzy spelling); the diacritics as typed (when any were);
+then the backend's relevance (bm25 on SQLite FTS5, ts_rank on PostgreSQL). The backends differ
+only in how a clause list is matched and ranked; filters, numbers, fuzzy spellings, snippets and
+the order of results are decided here, once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Connection, text
 
 from pipeline.extract.numbers import find_numbers
 from pipeline.search.forms import exact, folded
+from pipeline.search.query import Clause, Query
+from pipeline.text.syllables import is_syllable
 
 FIELDS_PAGE = -1  # the pseudo-page holding a document's fields
-_TOKEN = re.compile(r"\w+")
 SNIPPET = 80  # characters either side of a hit
+MAX_PAGES = 65536  # SQLite rowids: a document's rows are id * MAX_PAGES + page + 1
+CANDIDATES = 300  # rows each full-text query ranks before the tie-breaks above are applied
+_TOKEN = re.compile(r"\w+")
+
+Scope = tuple[str, dict[str, Any]]  # "SELECT d.id FROM documents d WHERE ..." and its parameters
+Row = tuple[int, int, float]  # document, page, backend relevance
 
 
 @dataclass(frozen=True)
@@ -46,30 +57,10 @@ class Hit:
     score: float
     page: int
     snippet: str
-    fields: dict[str, Any] = field(default_factory=dict)
 
 
-def _terms(query: str, form: Callable[[str], str] = folded) -> tuple[list[str], list[str]]:
-    """Quoted phrases and loose words of a query, in ``form`` (folded or exact)."""
-    phrases = [form(p) for p in re.findall(r'"([^"]+)"', query)]
-    rest = re.sub(r'"[^"]*"', " ", query)
-    words = [form(w) for w in _TOKEN.findall(rest)]
-    return phrases, words
-
-
-def _fts_query(phrases: list[str], words: list[str]) -> str:
-    parts = ['"' + " ".join(_TOKEN.findall(p)) + '"' for p in phrases if _TOKEN.findall(p)]
-    parts += ['"' + w + '"' for w in words]
-    return " AND ".join(parts)
-
-
-def snippet(page_text: str, query_terms: list[str]) -> str:
-    """The page text around the first hit, the matched words in [brackets] (printed form kept)."""
-    folded_page = folded(page_text)
-    spans = []
-    for term in query_terms:
-        for match in re.finditer(r"\b" + re.escape(term) + r"\b", folded_page):
-            spans.append((match.start(), match.end()))
+def _bracket(page_text: str, spans: list[tuple[int, int]]) -> str:
+    """The text around the first span, every span inside it in [brackets], spacing tidied."""
     if not spans:
         return " ".join(page_text[: 2 * SNIPPET].split())
     spans.sort()
@@ -77,15 +68,14 @@ def snippet(page_text: str, query_terms: list[str]) -> str:
     for s, e in spans:  # words of one phrase are bracketed together
         if merged and s <= merged[-1][1] + 1 and not page_text[merged[-1][1] : s].strip():
             merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
+        elif not merged or s >= merged[-1][1]:
             merged.append((s, e))
-    spans = merged
-    start = max(0, spans[0][0] - SNIPPET)
-    end = min(len(page_text), spans[0][1] + SNIPPET)
+    start = max(0, merged[0][0] - SNIPPET)
+    end = min(len(page_text), merged[0][1] + SNIPPET)
     out, cursor = [], start
-    for s, e in spans:
-        if s < cursor or e > end:
-            continue
+    for s, e in merged:
+        if e > end:
+            break
         out.append(page_text[cursor:s] + "[" + page_text[s:e] + "]")
         cursor = e
     out.append(page_text[cursor:end])
@@ -93,28 +83,384 @@ def snippet(page_text: str, query_terms: list[str]) -> str:
     return ("…" if start else "") + body + ("…" if end < len(page_text) else "")
 
 
+def snippet(page_text: str, words: list[str]) -> str:
+    """The page text around the first hit of the folded ``words``, printed form kept."""
+    folded_page = folded(page_text)  # same length as the page: fold maps character to character
+    spans = [
+        (m.start(), m.end())
+        for word in words
+        for m in re.finditer(r"\b" + re.escape(word) + r"\b", folded_page)
+    ]
+    return _bracket(page_text, spans)
+
+
+def number_snippet(page_text: str, numbers: tuple[str, ...]) -> str | None:
+    """The page text around a printed form of one of ``numbers`` (canonical); None if absent."""
+    spans = [(m.start, m.end) for m in find_numbers(page_text) if m.canonical in numbers]
+    return _bracket(page_text, spans) if spans else None
+
+
+def vocabulary(texts: list[str]) -> set[str]:
+    """Folded words of ``texts`` that no Vietnamese syllable spells: what fuzzy search reaches."""
+    return {
+        w
+        for t in texts
+        for w in _TOKEN.findall(folded(t))
+        if 3 <= len(w) <= 40 and w.isalpha() and w.isascii() and not is_syllable(w)
+    }
+
+
 class SearchIndex:
-    """The search interface; a backend supplies only how its full-text index is matched."""
+    """The search interface; a backend supplies how its full-text index is written and matched."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def _matches(
-        self, terms: tuple[list[str], list[str]], exact_terms: tuple[list[str], list[str]], n: int
-    ) -> tuple[list[tuple[int, int, float]], set[tuple[int, int]]]:
-        """(document, page, score) of pages matching folded; (document, page) matching exact."""
+    # --- what a backend supplies -----------------------------------------------------------
+
+    def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
+        """The ``n`` most relevant rows whose ``column`` matches every clause."""
+        raise NotImplementedError
+
+    def _within(
+        self, column: str, clauses: list[Clause], keys: set[tuple[int, int]]
+    ) -> set[tuple[int, int]]:
+        """Which of the (document, page) ``keys`` have a ``column`` matching every clause."""
+        raise NotImplementedError
+
+    def _fields_phrase(self) -> str:
+        """SQL selecting the documents whose fields row holds the words of :party side by side."""
+        raise NotImplementedError
+
+    def _indexed(self, alias: str) -> str:
+        """SQL condition: the document ``alias`` is in the index (processed and searchable)."""
+        raise NotImplementedError
+
+    def _insert(self, document_id: int, rows: list[tuple[int, str]]) -> None:
         raise NotImplementedError
 
     def remove(self, document_id: int) -> None:
         """Forget a document."""
-        self.connection.execute(
-            text("DELETE FROM search_pages WHERE document_id = :d"), {"d": document_id}
-        )
+        raise NotImplementedError
+
+    def _stored_fields(self, document_id: int) -> str:
+        raise NotImplementedError
+
+    # --- writing ----------------------------------------------------------------------------
 
     def add(self, document_id: int, pages: list[str], fields_text: str) -> None:
         """Index a document's pages and its fields (replacing what was indexed before)."""
         self.remove(document_id)
-        rows = [(FIELDS_PAGE, fields_text), *enumerate(pages)]
+        self._insert(document_id, [(FIELDS_PAGE, fields_text), *enumerate(pages)])
+        terms = vocabulary([fields_text, *pages])
+        if terms:
+            self.connection.execute(
+                text("INSERT INTO search_terms (term) VALUES (:t) ON CONFLICT DO NOTHING"),
+                [{"t": t} for t in sorted(terms)],
+            )
+
+    def clear(self) -> None:
+        """Forget every document (the vocabulary of damaged words is rebuilt as pages return)."""
+        self.connection.execute(text("DELETE FROM search_pages"))
+        self.connection.execute(text("DELETE FROM search_terms"))
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def search(
+        self, query: str, filters: Filters, limit: int = 20, *, fuzzy: bool = False
+    ) -> list[Hit]:
+        """Ranked documents for ``query`` under ``filters``; the best page of each."""
+        q = Query.parse(query, filters.number)
+        scope = self._scope(filters, q.numbers)
+        if not q.has_text:
+            return self._by_fields(scope, q.numbers, limit) if scope else []
+        strict = q.clauses()
+        spellings = {w: self.spellings(w) for w in q.words} if fuzzy else {}
+        loose = q.clauses(spellings) if any(spellings.values()) else strict
+        n = max(CANDIDATES, 3 * limit)
+        relevance: dict[tuple[int, int], float] = {}
+        together: set[tuple[int, int]] = set()
+        whole = q.whole_phrase()
+        if whole:
+            for doc, page, rank in self._top("folded", whole, scope, n):
+                relevance[(doc, page)] = rank
+                together.add((doc, page))
+        for doc, page, rank in self._top("folded", loose, scope, n):
+            relevance.setdefault((doc, page), rank)
+        keys = set(relevance)
+        as_typed = self._within("folded", strict, keys) if loose is not strict else keys
+        accents = self._within("exact", q.exact_clauses(), keys) if q.accented else set()
+        own = self._own({doc for doc, _ in keys}, q.numbers)
+
+        def rank_key(key: tuple[int, int]) -> tuple[bool, bool, bool, bool, float]:
+            return (key[0] in own, key in together, key in as_typed, key in accents, relevance[key])
+
+        best: dict[int, tuple[int, int]] = {}
+        for key in sorted(keys, key=rank_key, reverse=True):
+            best.setdefault(key[0], key)
+        ranked = sorted(best.values(), key=lambda k: (rank_key(k), -k[0]), reverse=True)[:limit]
+        words = [w for p in q.phrases for w in p] + [
+            s for w in q.words for s in (w, *spellings.get(w, ()))
+        ]
+        hits = []
+        for doc, page in ranked:
+            flags = rank_key((doc, page))
+            score = round(
+                relevance[(doc, page)]
+                + 100 * flags[0]
+                + 20 * flags[1]
+                + 10 * flags[2]
+                + 5 * flags[3],
+                3,
+            )
+            page, text_snippet = self._shown_page(doc, page, keys, words)
+            hits.append(Hit(doc, score, page, text_snippet))
+        return hits
+
+    def spellings(self, word: str) -> tuple[str, ...]:
+        """Damaged spellings of ``word`` found in the indexed text (fuzzy matching).
+
+        Only words that cannot be Vietnamese syllables are candidates, so "hung" may reach
+        "huug" or "hvng" but never the real, different name "hang". Up to two edits for words
+        of four letters or more, one for shorter ones.
+        """
+        if len(word) < 3 or not word.isalpha():
+            return ()
+        edits = 1 if len(word) <= 3 else 2
+        terms = list(
+            self.connection.scalars(
+                text("SELECT term FROM search_terms WHERE length(term) BETWEEN :a AND :b"),
+                {"a": len(word) - edits, "b": len(word) + edits},
+            )
+        )
+        found = process.extract(
+            word, terms, scorer=Levenshtein.distance, score_cutoff=edits, limit=None
+        )
+        return tuple(sorted(t for t, _, _ in found if t != word))
+
+    def _shown_page(
+        self, doc: int, page: int, keys: set[tuple[int, int]], words: list[str]
+    ) -> tuple[int, str]:
+        """The page to open and its snippet: a text page where the fields row matched best."""
+        if page == FIELDS_PAGE:
+            pages = sorted(p for d, p in keys if d == doc and p != FIELDS_PAGE)
+            if pages:
+                page = pages[0]
+            else:
+                return page, snippet(self._stored_fields(doc), words)
+        return page, snippet(self._page_text(doc, page), words)
+
+    def _page_text(self, document_id: int, page: int) -> str:
+        row = self.connection.execute(
+            text('SELECT text FROM pages WHERE document_id = :d AND "index" = :p'),
+            {"d": document_id, "p": page},
+        ).first()
+        return row[0] if row else ""
+
+    def _own(self, documents: set[int], numbers: tuple[str, ...]) -> set[int]:
+        """Which ``documents`` carry one of ``numbers`` as their own number (not a citation)."""
+        if not numbers or not documents:
+            return set()
+        rows = self.connection.execute(
+            text(
+                "SELECT document_id FROM document_numbers WHERE own AND number IN "
+                f"({', '.join(f':n{k}' for k in range(len(numbers)))})"
+            ),
+            {f"n{k}": n for k, n in enumerate(numbers)},
+        )
+        return {r[0] for r in rows} & documents
+
+    def _by_fields(self, scope: Scope, numbers: tuple[str, ...], limit: int) -> list[Hit]:
+        """A query of numbers and filters only: own numbers first, newest first."""
+        sql, params = scope
+        own = (
+            "EXISTS (SELECT 1 FROM document_numbers o WHERE o.document_id = d.id AND o.own AND "
+            f"o.number IN ({', '.join(f':own{k}' for k in range(len(numbers)))}))"
+            if numbers
+            else "0 = 1"
+        )
+        params = {**params, **{f"own{k}": n for k, n in enumerate(numbers)}, "limit": limit}
+        rows = self.connection.execute(
+            text(
+                f"SELECT d.id, CASE WHEN {own} THEN 1 ELSE 0 END AS own FROM documents d "
+                f"WHERE d.id IN ({sql}) AND {self._indexed('d')} "
+                "ORDER BY own DESC, d.issued_on DESC, d.id LIMIT :limit"
+            ),
+            params,
+        ).all()
+        hits = []
+        for doc, is_own in rows:
+            page, shown = FIELDS_PAGE, self._stored_fields(doc)
+            for index, page_text in self.connection.execute(
+                text('SELECT "index", text FROM pages WHERE document_id = :d ORDER BY "index"'),
+                {"d": doc},
+            ):
+                found = number_snippet(page_text, numbers) if numbers else None
+                if found:
+                    page, shown = index, found
+                    break
+            hits.append(Hit(doc, 100.0 if is_own else 1.0, page, shown))
+        return hits
+
+    def _scope(self, filters: Filters, numbers: tuple[str, ...]) -> Scope | None:
+        """The documents the filters and numbers allow, as SQL (None: everything indexed)."""
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
+        if filters.doc_type:
+            clauses.append("d.doc_type = :doc_type")
+            params["doc_type"] = filters.doc_type
+        if filters.case_type:
+            clauses.append(
+                _among(
+                    "d.case_type",
+                    "ct",
+                    self._spelled("case_type", filters.case_type, whole=True),
+                    params,
+                )
+            )
+        if filters.year:
+            clauses.append("d.issued_on >= :year_from AND d.issued_on < :year_to")
+            params["year_from"], params["year_to"] = f"{filters.year}", f"{filters.year + 1}"
+        if filters.issuer:
+            clauses.append(
+                _among("d.issuer", "is", self._spelled("issuer", filters.issuer), params)
+            )
+        if filters.party:
+            clauses.append(f"d.id IN ({self._fields_phrase()})")
+            params["party"] = " ".join(_words(filters.party))
+        for k, number in enumerate(numbers):
+            clauses.append(
+                f"d.id IN (SELECT document_id FROM document_numbers WHERE number = :n{k})"
+            )
+            params[f"n{k}"] = number
+        if not clauses:
+            return None
+        return "SELECT d.id FROM documents d WHERE " + " AND ".join(clauses), params
+
+    def _spelled(self, column: str, typed: str, *, whole: bool = False) -> tuple[str, ...]:
+        """Stored values of ``column`` that contain (or are) ``typed``, diacritics optional."""
+        want = folded(typed).strip()
+        values = self.connection.scalars(
+            text(f"SELECT DISTINCT {column} FROM documents WHERE {column} <> ''")
+        )
+        return tuple(v for v in values if (folded(v) == want if whole else want in folded(v)))
+
+
+def _among(column: str, name: str, values: tuple[str, ...], params: dict[str, Any]) -> str:
+    """``column IN (...)`` with one parameter per value; nothing matches an empty list."""
+    if not values:
+        return "1 = 0"
+    params.update({f"{name}{k}": v for k, v in enumerate(values)})
+    return f"{column} IN ({', '.join(f':{name}{k}' for k in range(len(values)))})"
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(folded(phrase)))
+
+
+def _fts5(clauses: list[Clause]) -> str:
+    return " AND ".join(
+        "(" + " OR ".join('"' + " ".join(alt) + '"' for alt in clause) + ")" for clause in clauses
+    )
+
+
+def _rowid(document_id: int, page: int) -> int:
+    """SQLite row of a page, numbered so that one document's rows are one rowid range.
+
+    FTS5 finds a rowid range quickly; its other columns it can only scan.
+    """
+    if not FIELDS_PAGE <= page < MAX_PAGES - 1:
+        raise ValueError(f"A document of more than {MAX_PAGES - 1} pages cannot be indexed.")
+    return document_id * MAX_PAGES + page + 1
+
+
+class SqliteIndex(SearchIndex):
+    """SQLite FTS5 (migrations 0007, 0008); bm25 ranks."""
+
+    def _insert(self, document_id: int, rows: list[tuple[int, str]]) -> None:
+        self.connection.execute(
+            text(
+                "INSERT INTO search_pages (rowid, document_id, page, exact, folded) "
+                "VALUES (:r, :d, :p, :e, :f)"
+            ),
+            [
+                {
+                    "r": _rowid(document_id, p),
+                    "d": document_id,
+                    "p": p,
+                    "e": exact(t),
+                    "f": folded(t),
+                }
+                for p, t in rows
+            ],
+        )
+
+    def remove(self, document_id: int) -> None:
+        """Forget a document."""
+        self.connection.execute(
+            text("DELETE FROM search_pages WHERE rowid BETWEEN :a AND :b"),
+            {"a": _rowid(document_id, FIELDS_PAGE), "b": _rowid(document_id + 1, FIELDS_PAGE) - 1},
+        )
+
+    def _stored_fields(self, document_id: int) -> str:
+        row = self.connection.execute(
+            text("SELECT exact FROM search_pages WHERE rowid = :r"),
+            {"r": _rowid(document_id, FIELDS_PAGE)},
+        ).first()
+        return row[0] if row else ""
+
+    def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
+        sql, params = scope or ("", {})
+        where = f"AND document_id IN ({sql})" if sql else ""
+        rows = self.connection.execute(
+            text(
+                "SELECT document_id, page, -rank FROM search_pages "
+                f"WHERE search_pages MATCH :m {where} ORDER BY rank LIMIT :n"
+            ),
+            {**params, "m": f"{column} : ({_fts5(clauses)})", "n": n},
+        )
+        return [(int(d), int(p), float(r)) for d, p, r in rows]
+
+    def _within(
+        self, column: str, clauses: list[Clause], keys: set[tuple[int, int]]
+    ) -> set[tuple[int, int]]:
+        if not keys or not clauses:
+            return set()
+        rowids = ", ".join(str(_rowid(d, p)) for d, p in keys)
+        rows = self.connection.execute(
+            text(
+                "SELECT document_id, page FROM search_pages "
+                f"WHERE search_pages MATCH :m AND rowid IN ({rowids})"
+            ),
+            {"m": f"{column} : ({_fts5(clauses)})"},
+        )
+        return {(int(d), int(p)) for d, p in rows}
+
+    def _indexed(self, alias: str) -> str:
+        return f"EXISTS (SELECT 1 FROM search_pages s WHERE s.rowid = {alias}.id * {MAX_PAGES})"
+
+    def _fields_phrase(self) -> str:
+        return (
+            "SELECT document_id FROM search_pages WHERE search_pages MATCH "
+            "'folded : \"' || :party || '\"' AND page = -1"
+        )
+
+
+class PostgresIndex(SearchIndex):
+    """PostgreSQL tsvector columns with GIN indexes (migrations 0007, 0008); ts_rank ranks."""
+
+    @staticmethod
+    def _tsquery(clauses: list[Clause], prefix: str = "q") -> tuple[str, dict[str, str]]:
+        parts, params = [], {}
+        for i, clause in enumerate(clauses):
+            alternatives = []
+            for j, alt in enumerate(clause):
+                alternatives.append(f"phraseto_tsquery('simple', :{prefix}{i}_{j})")
+                params[f"{prefix}{i}_{j}"] = " ".join(alt)
+            parts.append("(" + " || ".join(alternatives) + ")")
+        return " && ".join(parts) or "''::tsquery", params
+
+    def _insert(self, document_id: int, rows: list[tuple[int, str]]) -> None:
         self.connection.execute(
             text(
                 "INSERT INTO search_pages (document_id, page, exact, folded) "
@@ -123,149 +469,59 @@ class SearchIndex:
             [{"d": document_id, "p": p, "e": exact(t), "f": folded(t)} for p, t in rows],
         )
 
-    def search(self, query: str, filters: Filters, limit: int = 20) -> list[Hit]:
-        """Ranked documents for ``query`` under ``filters``; the best page of each."""
-        found = find_numbers(query)
-        numbers = [m.canonical for m in found]
-        for m in found:  # a number is matched by its canonical form, not as words
-            query = query.replace(m.printed, " ")
-        if filters.number:
-            numbers += [m.canonical for m in find_numbers(filters.number)]
-        phrases, words = _terms(query)
-        allowed = self._filtered(filters, numbers)
-        if not phrases and not words:
-            return [Hit(d, 1.0, FIELDS_PAGE, "") for d in sorted(allowed or set())[:limit]]
-        exact_terms = _terms(query, exact)
-        rows, exact_rows = self._matches((phrases, words), exact_terms, max(200, limit * 20))
-        best: dict[int, tuple[float, int]] = {}
-        for document_id, page, rank in rows:
-            if allowed is not None and document_id not in allowed:
-                continue
-            score = float(rank) + (10.0 if (document_id, page) in exact_rows else 0.0)
-            if document_id not in best or score > best[document_id][0]:
-                best[document_id] = (score, page)
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        terms = [*phrases, *words]
-        hits = []
-        for document_id, (score, page) in ranked:
-            page_text = self._page_text(document_id, page)
-            hits.append(Hit(document_id, round(score, 3), page, snippet(page_text, terms)))
-        return hits
+    def remove(self, document_id: int) -> None:
+        """Forget a document."""
+        self.connection.execute(
+            text("DELETE FROM search_pages WHERE document_id = :d"), {"d": document_id}
+        )
 
-    def _page_text(self, document_id: int, page: int) -> str:
-        if page == FIELDS_PAGE:
-            row = self.connection.execute(
-                text("SELECT exact FROM search_pages WHERE document_id = :d AND page = :p"),
-                {"d": document_id, "p": page},
-            ).first()
-            return row[0] if row else ""
+    def _stored_fields(self, document_id: int) -> str:
         row = self.connection.execute(
-            text('SELECT text FROM pages WHERE document_id = :d AND "index" = :p'),
-            {"d": document_id, "p": page},
+            text("SELECT exact FROM search_pages WHERE document_id = :d AND page = :p"),
+            {"d": document_id, "p": FIELDS_PAGE},
         ).first()
         return row[0] if row else ""
 
-    def _filtered(self, filters: Filters, numbers: list[str]) -> set[int] | None:
-        """Documents the filters allow (None: no filter given)."""
-        clauses, params = [], {}
-        if filters.doc_type:
-            clauses.append("d.doc_type = :t")
-            params["t"] = filters.doc_type
-        if filters.case_type:
-            clauses.append("d.case_type = :c")
-            params["c"] = filters.case_type
-        if filters.year:
-            clauses.append("substr(d.issued_on, 1, 4) = :y")
-            params["y"] = str(filters.year)
-        if filters.issuer:
-            clauses.append("d.issuer LIKE :i")
-            params["i"] = f"%{filters.issuer}%"
-        if filters.party:
-            clauses.append("d.id IN (SELECT document_id FROM parties WHERE name_folded LIKE :p)")
-            params["p"] = f"%{folded(filters.party)}%"
-        for k, number in enumerate(numbers):
-            clauses.append(
-                f"d.id IN (SELECT document_id FROM document_numbers WHERE number = :n{k})"
-            )
-            params[f"n{k}"] = number
-        if not clauses:
-            return None
-        sql = "SELECT d.id FROM documents d WHERE " + " AND ".join(clauses)
-        return {row[0] for row in self.connection.execute(text(sql), params)}
-
-
-class SqliteIndex(SearchIndex):
-    """SQLite FTS5 (migration 0007); bm25 ranks."""
-
-    def _matches(
-        self, terms: tuple[list[str], list[str]], exact_terms: tuple[list[str], list[str]], n: int
-    ) -> tuple[list[tuple[int, int, float]], set[tuple[int, int]]]:
-        sql = (
-            "SELECT document_id, page, -bm25(search_pages) AS score FROM search_pages "
-            "WHERE search_pages MATCH :m ORDER BY score DESC LIMIT :n"
+    def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
+        query, params = self._tsquery(clauses)
+        sql, scope_params = scope or ("", {})
+        where = f"AND document_id IN ({sql})" if sql else ""
+        rows = self.connection.execute(
+            text(
+                f"SELECT document_id, page, ts_rank({column}_tsv, q) * 10 AS score "
+                f"FROM search_pages, (SELECT {query}) AS t(q) WHERE {column}_tsv @@ q {where} "
+                "ORDER BY score DESC LIMIT :n"
+            ),
+            {**params, **scope_params, "n": n},
         )
-        rows = [
-            (int(r[0]), int(r[1]), float(r[2]))
-            for r in self.connection.execute(
-                text(sql), {"m": f"folded : ({_fts_query(*terms)})", "n": n}
-            )
-        ]
-        exact_match = _fts_query(*exact_terms)
-        exact_rows = (
-            {
-                (int(r[0]), int(r[1]))
-                for r in self.connection.execute(
-                    text(sql), {"m": f"exact : ({exact_match})", "n": n}
-                )
-            }
-            if exact_match
-            else set()
+        return [(int(d), int(p), float(r)) for d, p, r in rows]
+
+    def _within(
+        self, column: str, clauses: list[Clause], keys: set[tuple[int, int]]
+    ) -> set[tuple[int, int]]:
+        if not keys or not clauses:
+            return set()
+        query, params = self._tsquery(clauses)
+        rows = self.connection.execute(
+            text(
+                f"SELECT document_id, page FROM search_pages, (SELECT {query}) AS t(q) "
+                f"WHERE document_id = ANY(:docs) AND {column}_tsv @@ q"
+            ),
+            {**params, "docs": sorted({d for d, _ in keys})},
         )
-        return rows, exact_rows
+        return {(int(d), int(p)) for d, p in rows} & keys
 
+    def _indexed(self, alias: str) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM search_pages s WHERE s.document_id = {alias}.id "
+            "AND s.page = -1)"
+        )
 
-class PostgresIndex(SearchIndex):
-    """PostgreSQL tsvector columns with GIN indexes (migration 0007); ts_rank ranks."""
-
-    @staticmethod
-    def _tsquery(column: str, terms: tuple[list[str], list[str]]) -> tuple[str, dict[str, str]]:
-        phrases, words = terms
-        parts, params = [], {}
-        for k, phrase in enumerate(phrases):
-            parts.append(f"phraseto_tsquery('simple', :{column}p{k})")
-            params[f"{column}p{k}"] = phrase
-        for k, word in enumerate(words):
-            parts.append(f"plainto_tsquery('simple', :{column}w{k})")
-            params[f"{column}w{k}"] = word
-        return " && ".join(parts) or "''::tsquery", params
-
-    def _matches(
-        self, terms: tuple[list[str], list[str]], exact_terms: tuple[list[str], list[str]], n: int
-    ) -> tuple[list[tuple[int, int, float]], set[tuple[int, int]]]:
-        query, params = self._tsquery("f", terms)
-        rows = [
-            (int(r[0]), int(r[1]), float(r[2]))
-            for r in self.connection.execute(
-                text(
-                    f"SELECT document_id, page, ts_rank(folded_tsv, q) * 10 AS score "
-                    f"FROM search_pages, (SELECT {query}) AS t(q) WHERE folded_tsv @@ q "
-                    f"ORDER BY score DESC LIMIT :n"
-                ),
-                {**params, "n": n},
-            )
-        ]
-        equery, eparams = self._tsquery("e", exact_terms)
-        exact_rows = {
-            (int(r[0]), int(r[1]))
-            for r in self.connection.execute(
-                text(
-                    f"SELECT document_id, page FROM search_pages, (SELECT {equery}) AS t(q) "
-                    f"WHERE exact_tsv @@ q LIMIT :n"
-                ),
-                {**eparams, "n": n},
-            )
-        }
-        return rows, exact_rows
+    def _fields_phrase(self) -> str:
+        return (
+            "SELECT document_id FROM search_pages WHERE page = -1 "
+            "AND folded_tsv @@ phraseto_tsquery('simple', :party)"
+        )
 
 
 def open_index(connection: Connection) -> SearchIndex:
