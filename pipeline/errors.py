@@ -92,3 +92,9 @@ class NotAllowed(HosoError):
     """The user may not do this: wrong role, or the separation of duties forbids it."""
 
     exit_code = 10
+
+
+class InvalidInput(HosoError):
+    """A value typed by a person is not valid for its field."""
+
+    exit_code = 11

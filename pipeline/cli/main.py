@@ -27,8 +27,17 @@ from rich.table import Table
 from pipeline import __version__
 from pipeline.archive.store import sha256_of
 from pipeline.chain import ChainOptions, PageResult
-from pipeline.errors import HosoError
-from pipeline.jobs import approval, audit, cases, fixity, linking, queries, searching
+from pipeline.errors import HosoError, InvalidInput
+from pipeline.jobs import (
+    approval,
+    audit,
+    cases,
+    corrections,
+    fixity,
+    linking,
+    queries,
+    searching,
+)
 from pipeline.parallel import Job, Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.search.index import Filters
@@ -474,6 +483,47 @@ def documents_show(
                     highlight=False,
                     markup=False,
                 )
+
+
+@documents_app.command("edit")
+def documents_edit(
+    ctx: typer.Context,
+    document_id: Annotated[int, typer.Argument(help="document id")],
+    doc_type: Annotated[str | None, typer.Option("--type", help="judgment, notice, ...")] = None,
+    number: Annotated[str | None, typer.Option(help="the document's own number")] = None,
+    issuer: Annotated[str | None, typer.Option(help="the issuing body")] = None,
+    date: Annotated[str | None, typer.Option(help="date of issue, YYYY-MM-DD")] = None,
+    case_type: Annotated[str | None, typer.Option(help="DS, HS, HNGĐ, KDTM, LĐ, HC, THADS")] = None,
+    party: Annotated[
+        list[str] | None,
+        typer.Option(help="ROLE:NAME, repeated; replaces the whole party list"),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct extracted fields; audited, then the document is re-indexed and re-linked."""
+    with _reported():
+        c = _ctx(ctx)
+        typed = {"doc_type": doc_type, "number": number, "issuer": issuer, "date": date}
+        typed["case_type"] = case_type
+        changes = {k: v for k, v in typed.items() if v is not None}
+        parties = None
+        if party:  # typer gives an empty list when --party is not used
+            parties = []
+            for item in party:
+                role, sep, name = item.partition(":")
+                if not sep:
+                    raise InvalidInput(
+                        f"{item!r} needs a role and a name: --party 'debtor:Lê Văn A'."
+                    )
+                parties.append((role.strip(), name))
+        changed = corrections.correct_fields(c.db, document_id, changes, c.user, parties)
+        if as_json:
+            _print_json({"id": document_id, "changed": changed})
+            return
+        for name, (old, new) in changed.items():
+            out.print(f"{name}: {old!r} → {new!r}", highlight=False, markup=False)
+        if not changed:
+            out.print("nothing changed.")
 
 
 def _print_parties(parties: list[dict[str, Any]]) -> None:

@@ -57,7 +57,8 @@ def list_users(db: Database) -> list[dict[str, str]]:
         return [{"name": u.name, "role": u.role} for u in session.scalars(select(User))]
 
 
-def _require(session: Session, name: str, roles: tuple[str, ...]) -> User:
+def require_role(session: Session, name: str, roles: tuple[str, ...]) -> User:
+    """The user ``name``, if they hold one of ``roles``; NotAllowed (with how to fix it) if not."""
     user = session.scalars(select(User).where(User.name == name)).one_or_none()
     if user is None or user.role not in roles:
         raise NotAllowed(
@@ -119,7 +120,7 @@ def return_documents(
     if not reason.strip():
         raise NotAllowed("Say why the documents go back: give --reason.")
     with db.session() as session:
-        _require(session, actor, ("officer", "admin"))
+        require_role(session, actor, ("officer", "admin"))
         docs = [d for d in _batch(session, batch).documents if d.state == State.READY.value]
         chosen = [d for d in docs if not document_ids or d.id in document_ids]
         for doc in chosen:
@@ -167,7 +168,7 @@ def approve(
     """Approve a batch's ready documents (less ``exclude``), sign them and file them."""
     report = ApprovalReport(excluded=sorted(exclude))
     with db.session() as session:
-        _require(session, actor, ("officer", "admin"))
+        require_role(session, actor, ("officer", "admin"))
         todo = []
         for doc in sorted(_batch(session, batch).documents, key=lambda d: d.id):
             if doc.state == State.APPROVED.value and doc.id not in exclude:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from pipeline.archive.store import place_file, safe_name, unique_path
 from pipeline.chain import DocumentResult
-from pipeline.errors import HosoError, NotFound
+from pipeline.errors import NotFound
 from pipeline.extract import Extraction
 from pipeline.jobs import searching
 from pipeline.jobs.intake import quarantine_file
@@ -175,14 +175,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
         if placed is not None:
             target.unlink(missing_ok=True)
         raise
-    try:  # after the commit, never ahead of it; a stale index must not fail a stored document
-        searching.index_document(db, claim.document_id)
-    except HosoError as exc:
-        log.error(
-            "document %s is stored but not in the search index (%s); run `hoso search reindex`.",
-            claim.document_id,
-            exc.message,
-        )
+    searching.index_after_commit(db, claim.document_id)  # after the commit, never ahead of it
     return target
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pipeline.errors import HosoError
 from pipeline.records.database import Database
 from pipeline.records.models import Document, State
 from pipeline.search.index import Filters, SearchIndex, open_index
@@ -42,6 +43,22 @@ def index_document(db: Database, document_id: int) -> None:
             index.remove(document_id)
             return
         _index(index, doc)
+
+
+def index_after_commit(db: Database, document_id: int) -> None:
+    """Index a document whose rows have just committed; a failure is logged, never raised.
+
+    The document is safely stored whatever happens here, so a search-index failure must not
+    send it down a failure path; the log says how to catch the index up.
+    """
+    try:
+        index_document(db, document_id)
+    except HosoError as exc:
+        log.error(
+            "document %s is stored but not in the search index (%s); run `hoso search reindex`.",
+            document_id,
+            exc.message,
+        )
 
 
 def reindex(db: Database, chunk: int = REINDEX_CHUNK) -> int:
@@ -80,23 +97,27 @@ def search(
     """Ranked results with the document's facts, the page of the hit and a snippet."""
     with db.session() as session:
         hits = open_index(session.connection()).search(query, filters, limit, fuzzy=fuzzy)
-        out = []
-        for hit in hits:
-            doc = session.get(Document, hit.document_id)
-            if doc is None:
-                continue
-            out.append(
-                {
-                    "id": doc.id,
-                    "file": doc.original_name,
-                    "number": doc.number,
-                    "doc_type": doc.doc_type,
-                    "issuer": doc.issuer,
-                    "date": doc.issued_on,
-                    "case": doc.case.code if doc.case else None,
-                    "score": hit.score,
-                    "page": hit.page + 1 if hit.page >= 0 else None,
-                    "snippet": hit.snippet,
-                }
+        docs = {
+            doc.id: doc
+            for doc in session.scalars(
+                select(Document)
+                .where(Document.id.in_([hit.document_id for hit in hits]))
+                .options(selectinload(Document.case))
             )
-        return out
+        }
+        return [
+            {
+                "id": doc.id,
+                "file": doc.original_name,
+                "number": doc.number,
+                "doc_type": doc.doc_type,
+                "issuer": doc.issuer,
+                "date": doc.issued_on,
+                "case": doc.case.code if doc.case else None,
+                "score": hit.score,
+                "page": hit.page + 1 if hit.page >= 0 else None,
+                "snippet": hit.snippet,
+            }
+            for hit in hits
+            if (doc := docs.get(hit.document_id)) is not None
+        ]

@@ -15,6 +15,7 @@ the order of results are decided here, once.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,13 +25,14 @@ from sqlalchemy import Connection, text
 
 from pipeline.extract.numbers import find_numbers
 from pipeline.search.forms import exact, folded
-from pipeline.search.query import Clause, Query
+from pipeline.search.query import ACCENTS, AS_TYPED, TOGETHER, Clause, Query
 from pipeline.text.syllables import is_syllable
 
 FIELDS_PAGE = -1  # the pseudo-page holding a document's fields
 SNIPPET = 80  # characters either side of a hit
 MAX_PAGES = 65536  # SQLite rowids: a document's rows are id * MAX_PAGES + page + 1
-CANDIDATES = 300  # rows each full-text query ranks before the tie-breaks above are applied
+CANDIDATES = 150  # rows each full-text query ranks before the tie-breaks above are applied
+RANK_BONUS = (100, 20, 10, 5)  # shown in the score: own number, together, as typed, accents
 _TOKEN = re.compile(r"\w+")
 
 Scope = tuple[str, dict[str, Any]]  # "SELECT d.id FROM documents d WHERE ..." and its parameters
@@ -59,11 +61,13 @@ class Hit:
     snippet: str
 
 
-def _bracket(page_text: str, spans: list[tuple[int, int]]) -> str:
-    """The text around the first span, every span inside it in [brackets], spacing tidied."""
+def _bracket(page_text: str, spans: list[tuple[int, int]], focus: int | None = None) -> str:
+    """The text around ``focus`` (default: the first span), spans in [brackets], spacing tidied."""
     if not spans:
         return " ".join(page_text[: 2 * SNIPPET].split())
     spans.sort()
+    if focus is not None:
+        spans = [sp for sp in spans if sp[1] > focus]
     merged: list[tuple[int, int]] = []
     for s, e in spans:  # words of one phrase are bracketed together
         if merged and s <= merged[-1][1] + 1 and not page_text[merged[-1][1] : s].strip():
@@ -83,21 +87,34 @@ def _bracket(page_text: str, spans: list[tuple[int, int]]) -> str:
     return ("…" if start else "") + body + ("…" if end < len(page_text) else "")
 
 
-def snippet(page_text: str, words: list[str]) -> str:
-    """The page text around the first hit of the folded ``words``, printed form kept."""
+def snippet(
+    page_text: str, words: list[str], sequences: list[tuple[str, ...]] | None = None
+) -> str:
+    """The page text around the first hit, printed form kept; hits in [brackets].
+
+    The first place where one of ``sequences`` (folded words side by side) is printed is shown
+    if there is one, else the first of the single ``words``.
+    """
     folded_page = folded(page_text)  # same length as the page: fold maps character to character
-    spans = [
-        (m.start(), m.end())
-        for word in words
-        for m in re.finditer(r"\b" + re.escape(word) + r"\b", folded_page)
-    ]
-    return _bracket(page_text, spans)
+    spans: list[tuple[int, int]] = []
+    focus_at: int | None = None
+    for sequence in [*(sequences or []), *((w,) for w in words)]:
+        pattern = r"\W+".join(re.escape(w) for w in sequence)
+        spans += [(m.start(), m.end()) for m in re.finditer(rf"\b{pattern}\b", folded_page)]
+        if spans and len(sequence) > 1 and focus_at is None:
+            focus_at = min(s for s, _ in spans)
+    return _bracket(page_text, spans, focus_at)
 
 
 def number_snippet(page_text: str, numbers: tuple[str, ...]) -> str | None:
     """The page text around a printed form of one of ``numbers`` (canonical); None if absent."""
     spans = [(m.start, m.end) for m in find_numbers(page_text) if m.canonical in numbers]
     return _bracket(page_text, spans) if spans else None
+
+
+def _ocr_shape(word: str) -> str:
+    """The word with OCR's two-for-one misreadings undone, for counting edits."""
+    return word.replace("rn", "m")
 
 
 def vocabulary(texts: list[str]) -> set[str]:
@@ -120,12 +137,6 @@ class SearchIndex:
 
     def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
         """The ``n`` most relevant rows whose ``column`` matches every clause."""
-        raise NotImplementedError
-
-    def _within(
-        self, column: str, clauses: list[Clause], keys: set[tuple[int, int]]
-    ) -> set[tuple[int, int]]:
-        """Which of the (document, page) ``keys`` have a ``column`` matching every clause."""
         raise NotImplementedError
 
     def _fields_phrase(self) -> str:
@@ -174,72 +185,74 @@ class SearchIndex:
         scope = self._scope(filters, q.numbers)
         if not q.has_text:
             return self._by_fields(scope, q.numbers, limit) if scope else []
-        strict = q.clauses()
         spellings = {w: self.spellings(w) for w in q.words} if fuzzy else {}
-        loose = q.clauses(spellings) if any(spellings.values()) else strict
-        n = max(CANDIDATES, 3 * limit)
+        n = max(CANDIDATES, 3 * limit)  # a document has up to three rows: fields and pages
         relevance: dict[tuple[int, int], float] = {}
-        together: set[tuple[int, int]] = set()
-        whole = q.whole_phrase()
-        if whole:
-            for doc, page, rank in self._top("folded", whole, scope, n):
-                relevance[(doc, page)] = rank
-                together.add((doc, page))
-        for doc, page, rank in self._top("folded", loose, scope, n):
-            relevance.setdefault((doc, page), rank)
-        keys = set(relevance)
-        as_typed = self._within("folded", strict, keys) if loose is not strict else keys
-        accents = self._within("exact", q.exact_clauses(), keys) if q.accented else set()
-        own = self._own({doc for doc, _ in keys}, q.numbers)
+        earned: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for tier in q.tiers(spellings):
+            for doc, page, rank in self._top(tier.column, tier.clauses, scope, n):
+                relevance[(doc, page)] = max(rank, relevance.get((doc, page), rank))
+                earned[(doc, page)] |= tier.earns
+        own = self._own({doc for doc, _ in relevance}, q.numbers)
 
         def rank_key(key: tuple[int, int]) -> tuple[bool, bool, bool, bool, float]:
-            return (key[0] in own, key in together, key in as_typed, key in accents, relevance[key])
+            flags = earned[key]
+            return (
+                key[0] in own,
+                TOGETHER in flags,
+                AS_TYPED in flags,
+                ACCENTS in flags,
+                relevance[key],
+            )
 
         best: dict[int, tuple[int, int]] = {}
-        for key in sorted(keys, key=rank_key, reverse=True):
+        for key in sorted(relevance, key=rank_key, reverse=True):
             best.setdefault(key[0], key)
         ranked = sorted(best.values(), key=lambda k: (rank_key(k), -k[0]), reverse=True)[:limit]
-        words = [w for p in q.phrases for w in p] + [
-            s for w in q.words for s in (w, *spellings.get(w, ()))
-        ]
+        sequences = [*q.phrases, *(q.spelled_phrases(spellings) if len(q.words) > 1 else ())]
+        words = [s for w in q.words for s in (w, *spellings.get(w, ()))]
         hits = []
         for doc, page in ranked:
             flags = rank_key((doc, page))
-            score = round(
-                relevance[(doc, page)]
-                + 100 * flags[0]
-                + 20 * flags[1]
-                + 10 * flags[2]
-                + 5 * flags[3],
-                3,
-            )
-            page, text_snippet = self._shown_page(doc, page, keys, words)
-            hits.append(Hit(doc, score, page, text_snippet))
+            bonus = sum(w for w, f in zip(RANK_BONUS, flags[:4], strict=True) if f)
+            score = round(relevance[(doc, page)] + bonus, 3)
+            page, shown = self._shown_page(doc, page, set(relevance), sequences, words)
+            hits.append(Hit(doc, score, page, shown))
         return hits
 
     def spellings(self, word: str) -> tuple[str, ...]:
         """Damaged spellings of ``word`` found in the indexed text (fuzzy matching).
 
         Only words that cannot be Vietnamese syllables are candidates, so "hung" may reach
-        "huug" or "hvng" but never the real, different name "hang". Up to two edits for words
-        of four letters or more, one for shorter ones.
+        "huug" or "hvng" but never the real, different name "hang". One edit for words of up to
+        five letters, two for longer ones; "rn" read for "m" counts as one.
         """
         if len(word) < 3 or not word.isalpha():
             return ()
-        edits = 1 if len(word) <= 3 else 2
+        edits = 1 if len(word) <= 5 else 2
         terms = list(
             self.connection.scalars(
                 text("SELECT term FROM search_terms WHERE length(term) BETWEEN :a AND :b"),
-                {"a": len(word) - edits, "b": len(word) + edits},
+                {"a": len(word) - edits, "b": len(word) + edits + 1},
             )
         )
         found = process.extract(
-            word, terms, scorer=Levenshtein.distance, score_cutoff=edits, limit=None
+            word,
+            terms,
+            scorer=Levenshtein.distance,
+            processor=_ocr_shape,
+            score_cutoff=edits,
+            limit=None,
         )
         return tuple(sorted(t for t, _, _ in found if t != word))
 
     def _shown_page(
-        self, doc: int, page: int, keys: set[tuple[int, int]], words: list[str]
+        self,
+        doc: int,
+        page: int,
+        keys: set[tuple[int, int]],
+        sequences: list[tuple[str, ...]],
+        words: list[str],
     ) -> tuple[int, str]:
         """The page to open and its snippet: a text page where the fields row matched best."""
         if page == FIELDS_PAGE:
@@ -247,8 +260,8 @@ class SearchIndex:
             if pages:
                 page = pages[0]
             else:
-                return page, snippet(self._stored_fields(doc), words)
-        return page, snippet(self._page_text(doc, page), words)
+                return page, snippet(self._stored_fields(doc), words, sequences)
+        return page, snippet(self._page_text(doc, page), words, sequences)
 
     def _page_text(self, document_id: int, page: int) -> str:
         row = self.connection.execute(
@@ -421,21 +434,6 @@ class SqliteIndex(SearchIndex):
         )
         return [(int(d), int(p), float(r)) for d, p, r in rows]
 
-    def _within(
-        self, column: str, clauses: list[Clause], keys: set[tuple[int, int]]
-    ) -> set[tuple[int, int]]:
-        if not keys or not clauses:
-            return set()
-        rowids = ", ".join(str(_rowid(d, p)) for d, p in keys)
-        rows = self.connection.execute(
-            text(
-                "SELECT document_id, page FROM search_pages "
-                f"WHERE search_pages MATCH :m AND rowid IN ({rowids})"
-            ),
-            {"m": f"{column} : ({_fts5(clauses)})"},
-        )
-        return {(int(d), int(p)) for d, p in rows}
-
     def _indexed(self, alias: str) -> str:
         return f"EXISTS (SELECT 1 FROM search_pages s WHERE s.rowid = {alias}.id * {MAX_PAGES})"
 
@@ -495,21 +493,6 @@ class PostgresIndex(SearchIndex):
             {**params, **scope_params, "n": n},
         )
         return [(int(d), int(p), float(r)) for d, p, r in rows]
-
-    def _within(
-        self, column: str, clauses: list[Clause], keys: set[tuple[int, int]]
-    ) -> set[tuple[int, int]]:
-        if not keys or not clauses:
-            return set()
-        query, params = self._tsquery(clauses)
-        rows = self.connection.execute(
-            text(
-                f"SELECT document_id, page FROM search_pages, (SELECT {query}) AS t(q) "
-                f"WHERE document_id = ANY(:docs) AND {column}_tsv @@ q"
-            ),
-            {**params, "docs": sorted({d for d, _ in keys})},
-        )
-        return {(int(d), int(p)) for d, p in rows} & keys
 
     def _indexed(self, alias: str) -> str:
         return (

@@ -7,6 +7,7 @@ Loose words become one-alternative clauses unless fuzzy matching adds spellings 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,12 +16,24 @@ from pipeline.extract.numbers import find_numbers
 from pipeline.search.forms import exact, folded
 
 Clause = tuple[tuple[str, ...], ...]
+# What a row earns by matching a tier's query; ranking compares these in this order.
+TOGETHER, AS_TYPED, ACCENTS = "together", "as typed", "accents"
+SPELLED_PHRASES = 64  # most damaged spellings of a whole phrase tried
 _TOKEN = re.compile(r"\w+")
 _PHRASE = re.compile(r'"([^"]*)"')
 
 
 def _words(text: str, form: Callable[[str], str]) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(form(text)))
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One full-text query a search runs, and what a row it returns has earned."""
+
+    earns: frozenset[str]
+    column: str  # "folded" or "exact"
+    clauses: list[Clause]
 
 
 @dataclass(frozen=True)
@@ -78,12 +91,34 @@ class Query:
         out: list[Clause] = [(phrase,) for phrase in self.exact_phrases]
         return out + [((w,),) for w in self.exact_words]
 
-    def whole_phrase(self) -> list[Clause] | None:
-        """Loose words asked for together, as one phrase ("nguyen van hung").
+    def tiers(self, spellings: Mapping[str, tuple[str, ...]]) -> list[Tier]:
+        """The full-text queries to run, and the rank each one's rows earn.
 
-        Documents printing them side by side in that order rank above those that only contain
-        each somewhere.
+        Loose words asked for together ("nguyen van hung") rank documents printing them side
+        by side above those that only contain each somewhere; words as typed rank above damaged
+        spellings (fuzzy matching); diacritics as typed rank above other diacritics. Each tier is
+        its own query, so a few strong matches are not lost among many weak ones.
         """
-        if self.phrases or len(self.words) < 2:
-            return None
-        return [(self.words,)]
+        whole = self.words if not self.phrases and len(self.words) > 1 else ()
+        tiers = []
+        if self.accented:
+            if whole:
+                tiers.append(
+                    Tier(frozenset({TOGETHER, AS_TYPED, ACCENTS}), "exact", [(self.exact_words,)])
+                )
+            tiers.append(Tier(frozenset({AS_TYPED, ACCENTS}), "exact", self.exact_clauses()))
+        if whole:
+            tiers.append(Tier(frozenset({TOGETHER, AS_TYPED}), "folded", [(whole,)]))
+        tiers.append(Tier(frozenset({AS_TYPED}), "folded", self.clauses()))
+        if any(spellings.values()):
+            if whole:
+                tiers.append(
+                    Tier(frozenset({TOGETHER}), "folded", [self.spelled_phrases(spellings)])
+                )
+            tiers.append(Tier(frozenset(), "folded", self.clauses(spellings)))
+        return tiers
+
+    def spelled_phrases(self, spellings: Mapping[str, tuple[str, ...]]) -> Clause:
+        """The loose words as one phrase, in every combination of their spellings (capped)."""
+        options = [(w, *spellings.get(w, ())) for w in self.words]
+        return tuple(itertools.islice(itertools.product(*options), SPELLED_PHRASES))
