@@ -215,13 +215,15 @@ def test_query_parsing() -> None:
     assert q.phrases == (("thi", "hanh", "an"),) and q.accented
     assert not Query.parse("nguyen van hung").accented
     tiers = Query.parse("nguyen van hung").tiers({"hung": ("huug",)})
-    assert [sorted(t.earns) for t in tiers] == [
-        ["as typed", "together"],
-        ["as typed"],
-        ["together"],
-        [],
+    assert [t.name for t in tiers] == ["phrase", "phrase, fuzzy", "words", "words, fuzzy"]
+    assert ("nguyen", "van", "huug") in tiers[1].clauses[0]
+    accented = Query.parse("Nguyễn Văn Hùng").tiers({})
+    assert [t.name for t in accented] == [
+        "phrase, diacritics",
+        "phrase",
+        "words, diacritics",
+        "words",
     ]
-    assert ("nguyen", "van", "huug") in tiers[2].clauses[0]
 
 
 @given(st.text(alphabet="abcdeghiklmnopqrstuvxy", min_size=1, max_size=8))

@@ -30,8 +30,8 @@ def _fields_text(doc: Document) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _index(index: SearchIndex, doc: Document) -> None:
-    index.add(doc.id, [p.text for p in doc.pages], _fields_text(doc))
+def _index(index: SearchIndex, doc: Document, *, replace: bool = True) -> None:
+    index.add(doc.id, [p.text for p in doc.pages], _fields_text(doc), replace=replace)
 
 
 def index_document(db: Database, document_id: int) -> None:
@@ -87,7 +87,7 @@ def reindex(db: Database, chunk: int = REINDEX_CHUNK) -> int:
                 )
             )
             for doc in docs:
-                _index(index, doc)
+                _index(index, doc, replace=False)
     return len(ids)
 
 

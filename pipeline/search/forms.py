@@ -11,7 +11,8 @@ TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền, sắc, ng
 # Old-style placement puts the tone on the second vowel of oa, oe, uy without a final consonant
 # ("hoà", "thuỷ"); hoso indexes the new style ("hòa", "thủy"), so both spellings meet.
 _PAIRS = ("oa", "oe", "uy")
-_WORD = re.compile(r"\w+")
+# Only words ending in o/u plus a vowel with its tone can be spelled the old way: hoà, khoẻ, thuỷ.
+_OLD_STYLE = re.compile(r"\w*(?:o[àáảãạèéẻẽẹ]|u[ỳýỷỹỵ])(?!\w)")
 
 
 def _canonical_tone(word: str) -> str:
@@ -36,7 +37,7 @@ def _canonical_tone(word: str) -> str:
 def exact(text: str) -> str:
     """NFC, lower case, one tone placement: the form a query with diacritics is matched in."""
     text = unicodedata.normalize("NFC", text).lower()
-    return _WORD.sub(lambda m: _canonical_tone(m.group(0)), text)
+    return _OLD_STYLE.sub(lambda m: _canonical_tone(m.group(0)), text)
 
 
 def folded(text: str) -> str:

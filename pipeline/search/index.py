@@ -14,8 +14,8 @@ the order of results are decided here, once.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,17 +25,20 @@ from sqlalchemy import Connection, text
 
 from pipeline.extract.numbers import find_numbers
 from pipeline.search.forms import exact, folded
-from pipeline.search.query import ACCENTS, AS_TYPED, TOGETHER, Clause, Query
+from pipeline.search.query import Clause, Query
 from pipeline.text.syllables import is_syllable
 
 FIELDS_PAGE = -1  # the pseudo-page holding a document's fields
 SNIPPET = 80  # characters either side of a hit
 MAX_PAGES = 65536  # SQLite rowids: a document's rows are id * MAX_PAGES + page + 1
 CANDIDATES = 150  # rows each full-text query ranks before the tie-breaks above are applied
-RANK_BONUS = (100, 20, 10, 5)  # shown in the score: own number, together, as typed, accents
+TIER_SCORE = 6  # score shown: relevance + 100 for an own number + 10 for each tier above the last
+SMALL_SCOPE = 200  # filters allowing at most this many documents are searched document by document
+RANKED_MATCHES = 2000  # more matching rows than this are ordered newest first, not by relevance
 _TOKEN = re.compile(r"\w+")
 
 Scope = tuple[str, dict[str, Any]]  # "SELECT d.id FROM documents d WHERE ..." and its parameters
+Within = Scope | list[int] | None  # documents a full-text query may return: SQL, ids, or all
 Row = tuple[int, int, float]  # document, page, backend relevance
 
 
@@ -117,13 +120,11 @@ def _ocr_shape(word: str) -> str:
     return word.replace("rn", "m")
 
 
-def vocabulary(texts: list[str]) -> set[str]:
-    """Folded words of ``texts`` that no Vietnamese syllable spells: what fuzzy search reaches."""
+def vocabulary(folded_texts: list[str]) -> set[str]:
+    """Words of ``folded_texts`` that no Vietnamese syllable spells: what fuzzy search reaches."""
+    words = {w for t in folded_texts for w in _TOKEN.findall(t)}
     return {
-        w
-        for t in texts
-        for w in _TOKEN.findall(folded(t))
-        if 3 <= len(w) <= 40 and w.isalpha() and w.isascii() and not is_syllable(w)
+        w for w in words if 3 <= len(w) <= 40 and w.isalpha() and w.isascii() and not is_syllable(w)
     }
 
 
@@ -135,8 +136,12 @@ class SearchIndex:
 
     # --- what a backend supplies -----------------------------------------------------------
 
-    def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
-        """The ``n`` most relevant rows whose ``column`` matches every clause."""
+    def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
+        """The ``n`` best rows whose ``column`` matches every clause, among ``within``.
+
+        Up to RANKED_MATCHES matching rows are ranked by relevance; beyond that (a very common
+        word) ranking every row would be slow and say little, so the newest rows come first.
+        """
         raise NotImplementedError
 
     def _fields_phrase(self) -> str:
@@ -147,7 +152,8 @@ class SearchIndex:
         """SQL condition: the document ``alias`` is in the index (processed and searchable)."""
         raise NotImplementedError
 
-    def _insert(self, document_id: int, rows: list[tuple[int, str]]) -> None:
+    def _insert(self, document_id: int, rows: list[tuple[int, str, str]]) -> None:
+        """Write (page, exact, folded) rows."""
         raise NotImplementedError
 
     def remove(self, document_id: int) -> None:
@@ -159,11 +165,22 @@ class SearchIndex:
 
     # --- writing ----------------------------------------------------------------------------
 
-    def add(self, document_id: int, pages: list[str], fields_text: str) -> None:
-        """Index a document's pages and its fields (replacing what was indexed before)."""
-        self.remove(document_id)
-        self._insert(document_id, [(FIELDS_PAGE, fields_text), *enumerate(pages)])
-        terms = vocabulary([fields_text, *pages])
+    def add(
+        self, document_id: int, pages: list[str], fields_text: str, *, replace: bool = True
+    ) -> None:
+        """Index a document's pages and its fields.
+
+        What was indexed before is replaced, unless ``replace`` is False: a rebuild after
+        :meth:`clear`, where there is nothing to replace and looking costs time.
+        """
+        if replace:
+            self.remove(document_id)
+        rows = [
+            (page, exact(t), folded(t))
+            for page, t in [(FIELDS_PAGE, fields_text), *enumerate(pages)]
+        ]
+        self._insert(document_id, rows)
+        terms = vocabulary([f for _, _, f in rows])
         if terms:
             self.connection.execute(
                 text("INSERT INTO search_terms (term) VALUES (:t) ON CONFLICT DO NOTHING"),
@@ -185,38 +202,37 @@ class SearchIndex:
         scope = self._scope(filters, q.numbers)
         if not q.has_text:
             return self._by_fields(scope, q.numbers, limit) if scope else []
+        within: Within = scope
+        if scope is not None:
+            allowed = self._scope_ids(scope, SMALL_SCOPE + 1)
+            within = allowed if len(allowed) <= SMALL_SCOPE else scope
         spellings = {w: self.spellings(w) for w in q.words} if fuzzy else {}
-        n = max(CANDIDATES, 3 * limit)  # a document has up to three rows: fields and pages
-        relevance: dict[tuple[int, int], float] = {}
-        earned: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for tier in q.tiers(spellings):
-            for doc, page, rank in self._top(tier.column, tier.clauses, scope, n):
-                relevance[(doc, page)] = max(rank, relevance.get((doc, page), rank))
-                earned[(doc, page)] |= tier.earns
-        own = self._own({doc for doc, _ in relevance}, q.numbers)
+        n = max(CANDIDATES, 3 * limit)  # a document has at least two rows: fields and a page
+        found: dict[tuple[int, int], tuple[int, float]] = {}  # row -> (tier, relevance)
+        for level, tier in enumerate(q.tiers(spellings)):
+            for doc, page, relevance in self._top(tier.column, tier.clauses, within, n):
+                found.setdefault((doc, page), (level, relevance))
+            if not q.numbers and len({doc for doc, _ in found}) >= limit:
+                break  # every later tier ranks below the documents already found
+        own = self._own({doc for doc, _ in found}, q.numbers)
 
-        def rank_key(key: tuple[int, int]) -> tuple[bool, bool, bool, bool, float]:
-            flags = earned[key]
-            return (
-                key[0] in own,
-                TOGETHER in flags,
-                AS_TYPED in flags,
-                ACCENTS in flags,
-                relevance[key],
-            )
+        def rank_key(key: tuple[int, int]) -> tuple[bool, int, bool, float, int]:
+            level, relevance = found[key]
+            # Own number, then tier, then a match in the extracted fields (a party, not a name
+            # merely printed in the text), then relevance, then the newest document.
+            return (key[0] in own, -level, key[1] == FIELDS_PAGE, relevance, key[0])
 
         best: dict[int, tuple[int, int]] = {}
-        for key in sorted(relevance, key=rank_key, reverse=True):
+        for key in sorted(found, key=rank_key, reverse=True):
             best.setdefault(key[0], key)
-        ranked = sorted(best.values(), key=lambda k: (rank_key(k), -k[0]), reverse=True)[:limit]
+        ranked = sorted(best.values(), key=rank_key, reverse=True)[:limit]
         sequences = [*q.phrases, *(q.spelled_phrases(spellings) if len(q.words) > 1 else ())]
         words = [s for w in q.words for s in (w, *spellings.get(w, ()))]
         hits = []
         for doc, page in ranked:
-            flags = rank_key((doc, page))
-            bonus = sum(w for w, f in zip(RANK_BONUS, flags[:4], strict=True) if f)
-            score = round(relevance[(doc, page)] + bonus, 3)
-            page, shown = self._shown_page(doc, page, set(relevance), sequences, words)
+            is_own, level, _, relevance, _ = rank_key((doc, page))
+            score = round(relevance + 100 * is_own + 10 * (TIER_SCORE + level), 3)
+            page, shown = self._shown_page(doc, page, set(found), sequences, words)
             hits.append(Hit(doc, score, page, shown))
         return hits
 
@@ -315,6 +331,11 @@ class SearchIndex:
             hits.append(Hit(doc, 100.0 if is_own else 1.0, page, shown))
         return hits
 
+    def _scope_ids(self, scope: Scope, most: int) -> list[int]:
+        """Up to ``most`` documents the filters allow."""
+        sql, params = scope
+        return list(self.connection.scalars(text(f"{sql} LIMIT {int(most)}"), params))
+
     def _scope(self, filters: Filters, numbers: tuple[str, ...]) -> Scope | None:
         """The documents the filters and numbers allow, as SQL (None: everything indexed)."""
         clauses: list[str] = []
@@ -371,6 +392,22 @@ def _words(phrase: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(folded(phrase)))
 
 
+@functools.lru_cache(maxsize=256)
+def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?!\w)")
+
+
+def _occurrences(stored: str, clauses: list[Clause]) -> int:
+    """How often the clauses occur in ``stored`` text; 0 unless every clause occurs."""
+    total = 0
+    for clause in clauses:
+        hits = sum(len(_phrase_pattern(alt).findall(stored)) for alt in clause)
+        if not hits:
+            return 0
+        total += hits
+    return total
+
+
 def _fts5(clauses: list[Clause]) -> str:
     return " AND ".join(
         "(" + " OR ".join('"' + " ".join(alt) + '"' for alt in clause) + ")" for clause in clauses
@@ -390,21 +427,15 @@ def _rowid(document_id: int, page: int) -> int:
 class SqliteIndex(SearchIndex):
     """SQLite FTS5 (migrations 0007, 0008); bm25 ranks."""
 
-    def _insert(self, document_id: int, rows: list[tuple[int, str]]) -> None:
+    def _insert(self, document_id: int, rows: list[tuple[int, str, str]]) -> None:
         self.connection.execute(
             text(
                 "INSERT INTO search_pages (rowid, document_id, page, exact, folded) "
                 "VALUES (:r, :d, :p, :e, :f)"
             ),
             [
-                {
-                    "r": _rowid(document_id, p),
-                    "d": document_id,
-                    "p": p,
-                    "e": exact(t),
-                    "f": folded(t),
-                }
-                for p, t in rows
+                {"r": _rowid(document_id, p), "d": document_id, "p": p, "e": e, "f": f}
+                for p, e, f in rows
             ],
         )
 
@@ -422,17 +453,47 @@ class SqliteIndex(SearchIndex):
         ).first()
         return row[0] if row else ""
 
-    def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
-        sql, params = scope or ("", {})
+    def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
+        if isinstance(within, list):
+            return self._top_among(column, clauses, within, n)
+        sql, params = within or ("", {})
         where = f"AND document_id IN ({sql})" if sql else ""
+        params = {**params, "m": f"{column} : ({_fts5(clauses)})", "n": n}
+        probe = self.connection.execute(
+            text(f"SELECT rowid FROM search_pages WHERE search_pages MATCH :m {where} LIMIT :cap"),
+            {**params, "cap": RANKED_MATCHES + 1},
+        ).all()
+        order = "rank" if len(probe) <= RANKED_MATCHES else "rowid DESC"
         rows = self.connection.execute(
             text(
-                "SELECT document_id, page, -rank FROM search_pages "
-                f"WHERE search_pages MATCH :m {where} ORDER BY rank LIMIT :n"
+                f"SELECT document_id, page, {'-rank' if order == 'rank' else '0.0'} "
+                f"FROM search_pages WHERE search_pages MATCH :m {where} ORDER BY {order} LIMIT :n"
             ),
-            {**params, "m": f"{column} : ({_fts5(clauses)})", "n": n},
+            params,
         )
         return [(int(d), int(p), float(r)) for d, p, r in rows]
+
+    def _top_among(
+        self, column: str, clauses: list[Clause], documents: list[int], n: int
+    ) -> list[Row]:
+        """A few documents are read and matched here: FTS5 checks listed rows one by one, slowly.
+
+        The match follows FTS5's: a phrase is its words in order with only punctuation or
+        spaces between them; the relevance is how often the words occur.
+        """
+        rows = []
+        for document_id in documents:
+            for page, stored in self.connection.execute(
+                text(f"SELECT page, {column} FROM search_pages WHERE rowid BETWEEN :a AND :b"),
+                {
+                    "a": _rowid(document_id, FIELDS_PAGE),
+                    "b": _rowid(document_id + 1, FIELDS_PAGE) - 1,
+                },
+            ):
+                hits = _occurrences(stored, clauses)
+                if hits:
+                    rows.append((document_id, int(page), float(hits)))
+        return sorted(rows, key=lambda r: (-r[2], -r[0]))[:n]
 
     def _indexed(self, alias: str) -> str:
         return f"EXISTS (SELECT 1 FROM search_pages s WHERE s.rowid = {alias}.id * {MAX_PAGES})"
@@ -458,13 +519,13 @@ class PostgresIndex(SearchIndex):
             parts.append("(" + " || ".join(alternatives) + ")")
         return " && ".join(parts) or "''::tsquery", params
 
-    def _insert(self, document_id: int, rows: list[tuple[int, str]]) -> None:
+    def _insert(self, document_id: int, rows: list[tuple[int, str, str]]) -> None:
         self.connection.execute(
             text(
                 "INSERT INTO search_pages (document_id, page, exact, folded) "
                 "VALUES (:d, :p, :e, :f)"
             ),
-            [{"d": document_id, "p": p, "e": exact(t), "f": folded(t)} for p, t in rows],
+            [{"d": document_id, "p": p, "e": e, "f": f} for p, e, f in rows],
         )
 
     def remove(self, document_id: int) -> None:
@@ -480,18 +541,25 @@ class PostgresIndex(SearchIndex):
         ).first()
         return row[0] if row else ""
 
-    def _top(self, column: str, clauses: list[Clause], scope: Scope | None, n: int) -> list[Row]:
-        query, params = self._tsquery(clauses)
-        sql, scope_params = scope or ("", {})
-        where = f"AND document_id IN ({sql})" if sql else ""
-        rows = self.connection.execute(
-            text(
-                f"SELECT document_id, page, ts_rank({column}_tsv, q) * 10 AS score "
-                f"FROM search_pages, (SELECT {query}) AS t(q) WHERE {column}_tsv @@ q {where} "
-                "ORDER BY score DESC LIMIT :n"
-            ),
-            {**params, **scope_params, "n": n},
-        )
+    def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
+        query, terms = self._tsquery(clauses)
+        scope_params: dict[str, Any]
+        if isinstance(within, list):
+            where, scope_params = "AND document_id = ANY(:ids)", {"ids": within}
+        else:
+            sql, scope_params = within or ("", {})
+            where = f"AND document_id IN ({sql})" if sql else ""
+        params: dict[str, Any] = {**terms, **scope_params, "n": n}
+        match = f"FROM search_pages, (SELECT {query}) AS t(q) WHERE {column}_tsv @@ q {where}"
+        probe = self.connection.execute(
+            text(f"SELECT 1 {match} LIMIT :cap"), {**params, "cap": RANKED_MATCHES + 1}
+        ).all()
+        if len(probe) <= RANKED_MATCHES:
+            select = f"SELECT document_id, page, ts_rank({column}_tsv, q) * 10 AS score {match} "
+            order = "ORDER BY score DESC"
+        else:
+            select, order = f"SELECT document_id, page, 0.0 {match} ", "ORDER BY document_id DESC"
+        rows = self.connection.execute(text(f"{select}{order} LIMIT :n"), params)
         return [(int(d), int(p), float(r)) for d, p, r in rows]
 
     def _indexed(self, alias: str) -> str:

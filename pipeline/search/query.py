@@ -16,8 +16,6 @@ from pipeline.extract.numbers import find_numbers
 from pipeline.search.forms import exact, folded
 
 Clause = tuple[tuple[str, ...], ...]
-# What a row earns by matching a tier's query; ranking compares these in this order.
-TOGETHER, AS_TYPED, ACCENTS = "together", "as typed", "accents"
 SPELLED_PHRASES = 64  # most damaged spellings of a whole phrase tried
 _TOKEN = re.compile(r"\w+")
 _PHRASE = re.compile(r'"([^"]*)"')
@@ -29,9 +27,9 @@ def _words(text: str, form: Callable[[str], str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Tier:
-    """One full-text query a search runs, and what a row it returns has earned."""
+    """One full-text query a search runs; a row ranks by the first tier that finds it."""
 
-    earns: frozenset[str]
+    name: str
     column: str  # "folded" or "exact"
     clauses: list[Clause]
 
@@ -92,30 +90,28 @@ class Query:
         return out + [((w,),) for w in self.exact_words]
 
     def tiers(self, spellings: Mapping[str, tuple[str, ...]]) -> list[Tier]:
-        """The full-text queries to run, and the rank each one's rows earn.
+        """The full-text queries to run, best first; a row ranks by the first that finds it.
 
         Loose words asked for together ("nguyen van hung") rank documents printing them side
-        by side above those that only contain each somewhere; words as typed rank above damaged
-        spellings (fuzzy matching); diacritics as typed rank above other diacritics. Each tier is
-        its own query, so a few strong matches are not lost among many weak ones.
+        by side above those that only contain each somewhere; diacritics as typed rank above
+        other diacritics; words as typed rank above damaged spellings (fuzzy matching), though a
+        damaged spelling of the whole phrase still ranks above the words scattered. Each tier is
+        its own query, so a search can stop as soon as the better tiers fill the page.
         """
         whole = self.words if not self.phrases and len(self.words) > 1 else ()
+        fuzzy = any(spellings.values())
         tiers = []
-        if self.accented:
-            if whole:
-                tiers.append(
-                    Tier(frozenset({TOGETHER, AS_TYPED, ACCENTS}), "exact", [(self.exact_words,)])
-                )
-            tiers.append(Tier(frozenset({AS_TYPED, ACCENTS}), "exact", self.exact_clauses()))
         if whole:
-            tiers.append(Tier(frozenset({TOGETHER, AS_TYPED}), "folded", [(whole,)]))
-        tiers.append(Tier(frozenset({AS_TYPED}), "folded", self.clauses()))
-        if any(spellings.values()):
-            if whole:
-                tiers.append(
-                    Tier(frozenset({TOGETHER}), "folded", [self.spelled_phrases(spellings)])
-                )
-            tiers.append(Tier(frozenset(), "folded", self.clauses(spellings)))
+            if self.accented:
+                tiers.append(Tier("phrase, diacritics", "exact", [(self.exact_words,)]))
+            tiers.append(Tier("phrase", "folded", [(whole,)]))
+            if fuzzy:
+                tiers.append(Tier("phrase, fuzzy", "folded", [self.spelled_phrases(spellings)]))
+        if self.accented:
+            tiers.append(Tier("words, diacritics", "exact", self.exact_clauses()))
+        tiers.append(Tier("words", "folded", self.clauses()))
+        if fuzzy:
+            tiers.append(Tier("words, fuzzy", "folded", self.clauses(spellings)))
         return tiers
 
     def spelled_phrases(self, spellings: Mapping[str, tuple[str, ...]]) -> Clause:

@@ -10,6 +10,7 @@ widened to the real, different name "hang".
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x"
@@ -27,6 +28,7 @@ _RHYMES = _RHYME_TABLE.split()
 _SYLLABLE = re.compile(f"(?:{_ONSETS})?(?:{'|'.join(sorted(_RHYMES, key=len, reverse=True))})")
 
 
+@functools.lru_cache(maxsize=65536)
 def is_syllable(folded_word: str) -> bool:
     """True when ``folded_word`` (lower case, no marks) is spelled like a Vietnamese syllable."""
     return _SYLLABLE.fullmatch(folded_word) is not None
