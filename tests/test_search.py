@@ -15,6 +15,7 @@ from pipeline.extract.model import Extraction, Found, Party
 from pipeline.jobs import audit, corrections, searching
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, DocumentNumber, Page, PartyRow, State, User
+from pipeline.search import index as index_module
 from pipeline.search.forms import exact, folded
 from pipeline.search.index import Filters, number_snippet, snippet
 from pipeline.search.query import Query
@@ -304,3 +305,17 @@ def test_edit_through_the_cli(tmp_path: Path, hoso_env: dict[str, str]) -> None:
     assert proc.returncode == InvalidInput.exit_code and "not a document type" in proc.stderr
     proc = run(["search", "nguyen van huug"], hoso_env)
     assert proc.returncode == 0 and "Hùug" in proc.stdout
+
+
+def test_large_filter_sets_and_common_words_take_the_other_paths(
+    search_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With every filter set "large" and every match "common", the filters are applied inside
+    # the full-text query and rows come newest first: the same documents are found.
+    monkeypatch.setattr(index_module, "SMALL_SCOPE", 0)
+    monkeypatch.setattr(index_module, "RANKED_MATCHES", 1)
+    db = search_db
+    assert set(_ids(db, "tai san", issuer="hiep hoa", year=2021)) == {4}
+    assert set(_ids(db, '"thi hanh an"', issuer="luc ngan")) == {2, 3, 5}
+    assert _ids(db, '"thi hanh an"') == [5, 3, 2]  # newest first when too common to rank
+    assert set(_ids(db, "nguyen van hung")[:2]) == {1, 2}
