@@ -97,6 +97,19 @@ def _damage(rng: random.Random, name: str) -> str | None:
     return None
 
 
+def _rename(text: str, old: str, new: str) -> str:
+    """Every printing of ``old`` (also broken over lines, or in capitals) replaced by ``new``."""
+    pattern = r"\b" + r"\s+".join(re.escape(w) for w in old.split()) + r"\b"
+
+    def put(match: re.Match[str]) -> str:
+        gaps = re.findall(r"\s+", match.group(0))
+        words = new.split()
+        out = words[0] + "".join(g + w for g, w in zip(gaps, words[1:], strict=False))
+        return out.upper() if match.group(0).isupper() else out
+
+    return re.sub(pattern, put, text, flags=re.IGNORECASE)
+
+
 def generate(seed: int, doc_id: int) -> GeneratedDoc:
     """Document ``doc_id``: a case-file document with its people renamed, and a page of prose."""
     made = casefiles.make_case_document(seed * 1_000_003 + doc_id)
@@ -116,7 +129,7 @@ def generate(seed: int, doc_id: int) -> GeneratedDoc:
         if len(old.split()[-1]) == 1:  # an anonymised copy keeps only the initial
             new = " ".join(new.split()[:-1]) + " " + new.split()[-1][0]
         mapping[old] = new
-        text = re.sub(rf"\b{re.escape(old)}\b", new, text)
+        text = _rename(text, old, new)
     for p in made.facts.parties:
         renamed.append((p.role, mapping.get(p.name, p.name)))
     damaged = None

@@ -5,11 +5,15 @@ row of fields (number, parties, issuer) so a query naming a party or a number fi
 even where OCR text is damaged. Words that cannot be Vietnamese syllables (mostly OCR damage) are
 kept in a vocabulary so fuzzy matching can reach them.
 
-Ranking, best first: the document whose own number was asked for; the words side by side as
-typed; every word as typed (not only a fuzzy spelling); the diacritics as typed (when any were);
-then the backend's relevance (bm25 on SQLite FTS5, ts_rank on PostgreSQL). The backends differ
-only in how a clause list is matched and ranked; filters, numbers, fuzzy spellings, snippets and
-the order of results are decided here, once.
+Ranking, best first: the document whose own number was asked for; then by the first of the
+query's tiers that finds it (the words side by side with the diacritics typed, side by side,
+a damaged spelling side by side, every word with the diacritics typed, every word, damaged
+spellings; see ``Query.tiers``); then a match in the extracted fields (the person is a party,
+not a name merely printed in the text); then the newest document. Corpus statistics (bm25,
+ts_rank) are not used: computing them means reading every row that holds a common word such as
+"nguyễn" or "công", which made a search over 100,000 documents several times slower, and the
+tiers already say more about what was asked for than word frequencies do. Filters, numbers,
+fuzzy spellings, snippets and the order of results are decided here, once, for both backends.
 """
 
 from __future__ import annotations
@@ -31,15 +35,14 @@ from pipeline.text.syllables import is_syllable
 FIELDS_PAGE = -1  # the pseudo-page holding a document's fields
 SNIPPET = 80  # characters either side of a hit
 MAX_PAGES = 65536  # SQLite rowids: a document's rows are id * MAX_PAGES + page + 1
-CANDIDATES = 150  # rows each full-text query ranks before the tie-breaks above are applied
-TIER_SCORE = 6  # score shown: relevance + 100 for an own number + 10 for each tier above the last
+CANDIDATES = 60  # rows a tier reads at most (newest first), or three per result asked for
+TIER_SCORE = 6  # score shown: 100 for an own number, 10 for each tier above the last, 5 for fields
 SMALL_SCOPE = 200  # filters allowing at most this many documents are searched document by document
-RANKED_MATCHES = 2000  # more matching rows than this are ordered newest first, not by relevance
 _TOKEN = re.compile(r"\w+")
 
 Scope = tuple[str, dict[str, Any]]  # "SELECT d.id FROM documents d WHERE ..." and its parameters
 Within = Scope | list[int] | None  # documents a full-text query may return: SQL, ids, or all
-Row = tuple[int, int, float]  # document, page, backend relevance
+Row = tuple[int, int]  # document, page
 
 
 @dataclass(frozen=True)
@@ -137,10 +140,10 @@ class SearchIndex:
     # --- what a backend supplies -----------------------------------------------------------
 
     def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
-        """The ``n`` best rows whose ``column`` matches every clause, among ``within``.
+        """Up to ``n`` rows whose ``column`` matches every clause, among ``within``.
 
-        Up to RANKED_MATCHES matching rows are ranked by relevance; beyond that (a very common
-        word) ranking every row would be slow and say little, so the newest rows come first.
+        The newest ``n`` matching rows are read, and of them fields rows come first. Reading
+        more would cost a seek per row for words that fill half the archive.
         """
         raise NotImplementedError
 
@@ -208,19 +211,16 @@ class SearchIndex:
             within = allowed if len(allowed) <= SMALL_SCOPE else scope
         spellings = {w: self.spellings(w) for w in q.words} if fuzzy else {}
         n = max(CANDIDATES, 3 * limit)  # a document has at least two rows: fields and a page
-        found: dict[tuple[int, int], tuple[int, float]] = {}  # row -> (tier, relevance)
+        found: dict[tuple[int, int], int] = {}  # row -> the first tier that found it
         for level, tier in enumerate(q.tiers(spellings)):
-            for doc, page, relevance in self._top(tier.column, tier.clauses, within, n):
-                found.setdefault((doc, page), (level, relevance))
+            for row in self._top(tier.column, tier.clauses, within, n):
+                found.setdefault(row, level)
             if not q.numbers and len({doc for doc, _ in found}) >= limit:
                 break  # every later tier ranks below the documents already found
         own = self._own({doc for doc, _ in found}, q.numbers)
 
-        def rank_key(key: tuple[int, int]) -> tuple[bool, int, bool, float, int]:
-            level, relevance = found[key]
-            # Own number, then tier, then a match in the extracted fields (a party, not a name
-            # merely printed in the text), then relevance, then the newest document.
-            return (key[0] in own, -level, key[1] == FIELDS_PAGE, relevance, key[0])
+        def rank_key(key: tuple[int, int]) -> tuple[bool, int, bool, int]:
+            return (key[0] in own, -found[key], key[1] == FIELDS_PAGE, key[0])
 
         best: dict[int, tuple[int, int]] = {}
         for key in sorted(found, key=rank_key, reverse=True):
@@ -230,8 +230,8 @@ class SearchIndex:
         words = [s for w in q.words for s in (w, *spellings.get(w, ()))]
         hits = []
         for doc, page in ranked:
-            is_own, level, _, relevance, _ = rank_key((doc, page))
-            score = round(relevance + 100 * is_own + 10 * (TIER_SCORE + level), 3)
+            is_own, level, fields, _ = rank_key((doc, page))
+            score = float(100 * is_own + 10 * (TIER_SCORE + level) + 5 * fields)
             page, shown = self._shown_page(doc, page, set(found), sequences, words)
             hits.append(Hit(doc, score, page, shown))
         return hits
@@ -392,20 +392,19 @@ def _words(phrase: str) -> tuple[str, ...]:
     return tuple(_TOKEN.findall(folded(phrase)))
 
 
+def _best_rows(rows: list[Row], n: int) -> list[Row]:
+    """Fields rows first, then the newest documents."""
+    return sorted(rows, key=lambda r: (r[1] != FIELDS_PAGE, -r[0], r[1]))[:n]
+
+
 @functools.lru_cache(maxsize=256)
 def _phrase_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"[\W_]+".join(re.escape(w) for w in words) + r"(?!\w)")
 
 
-def _occurrences(stored: str, clauses: list[Clause]) -> int:
-    """How often the clauses occur in ``stored`` text; 0 unless every clause occurs."""
-    total = 0
-    for clause in clauses:
-        hits = sum(len(_phrase_pattern(alt).findall(stored)) for alt in clause)
-        if not hits:
-            return 0
-        total += hits
-    return total
+def _matches(stored: str, clauses: list[Clause]) -> bool:
+    """Whether every clause has an alternative printed in ``stored`` text."""
+    return all(any(_phrase_pattern(alt).search(stored) for alt in clause) for clause in clauses)
 
 
 def _fts5(clauses: list[Clause]) -> str:
@@ -458,20 +457,14 @@ class SqliteIndex(SearchIndex):
             return self._top_among(column, clauses, within, n)
         sql, params = within or ("", {})
         where = f"AND document_id IN ({sql})" if sql else ""
-        params = {**params, "m": f"{column} : ({_fts5(clauses)})", "n": n}
-        probe = self.connection.execute(
-            text(f"SELECT rowid FROM search_pages WHERE search_pages MATCH :m {where} LIMIT :cap"),
-            {**params, "cap": RANKED_MATCHES + 1},
-        ).all()
-        order = "rank" if len(probe) <= RANKED_MATCHES else "rowid DESC"
         rows = self.connection.execute(
             text(
-                f"SELECT document_id, page, {'-rank' if order == 'rank' else '0.0'} "
-                f"FROM search_pages WHERE search_pages MATCH :m {where} ORDER BY {order} LIMIT :n"
+                "SELECT document_id, page FROM search_pages "
+                f"WHERE search_pages MATCH :m {where} ORDER BY rowid DESC LIMIT :cap"
             ),
-            params,
+            {**params, "m": f"{column} : ({_fts5(clauses)})", "cap": n},
         )
-        return [(int(d), int(p), float(r)) for d, p, r in rows]
+        return _best_rows([(int(d), int(p)) for d, p in rows], n)
 
     def _top_among(
         self, column: str, clauses: list[Clause], documents: list[int], n: int
@@ -479,7 +472,7 @@ class SqliteIndex(SearchIndex):
         """A few documents are read and matched here: FTS5 checks listed rows one by one, slowly.
 
         The match follows FTS5's: a phrase is its words in order with only punctuation or
-        spaces between them; the relevance is how often the words occur.
+        spaces between them.
         """
         rows = []
         for document_id in documents:
@@ -490,10 +483,9 @@ class SqliteIndex(SearchIndex):
                     "b": _rowid(document_id + 1, FIELDS_PAGE) - 1,
                 },
             ):
-                hits = _occurrences(stored, clauses)
-                if hits:
-                    rows.append((document_id, int(page), float(hits)))
-        return sorted(rows, key=lambda r: (-r[2], -r[0]))[:n]
+                if _matches(stored, clauses):
+                    rows.append((document_id, int(page)))
+        return _best_rows(rows, n)
 
     def _indexed(self, alias: str) -> str:
         return f"EXISTS (SELECT 1 FROM search_pages s WHERE s.rowid = {alias}.id * {MAX_PAGES})"
@@ -549,18 +541,13 @@ class PostgresIndex(SearchIndex):
         else:
             sql, scope_params = within or ("", {})
             where = f"AND document_id IN ({sql})" if sql else ""
-        params: dict[str, Any] = {**terms, **scope_params, "n": n}
+        params: dict[str, Any] = {**terms, **scope_params}
         match = f"FROM search_pages, (SELECT {query}) AS t(q) WHERE {column}_tsv @@ q {where}"
-        probe = self.connection.execute(
-            text(f"SELECT 1 {match} LIMIT :cap"), {**params, "cap": RANKED_MATCHES + 1}
-        ).all()
-        if len(probe) <= RANKED_MATCHES:
-            select = f"SELECT document_id, page, ts_rank({column}_tsv, q) * 10 AS score {match} "
-            order = "ORDER BY score DESC"
-        else:
-            select, order = f"SELECT document_id, page, 0.0 {match} ", "ORDER BY document_id DESC"
-        rows = self.connection.execute(text(f"{select}{order} LIMIT :n"), params)
-        return [(int(d), int(p), float(r)) for d, p, r in rows]
+        rows = self.connection.execute(
+            text(f"SELECT document_id, page {match} ORDER BY document_id DESC LIMIT :cap"),
+            {**params, "cap": n},
+        )
+        return _best_rows([(int(d), int(p)) for d, p in rows], n)
 
     def _indexed(self, alias: str) -> str:
         return (
