@@ -9,7 +9,7 @@ RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 # OCRmyPDF (the benchmark's reference) needs these too.
 TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2
 
-.PHONY: setup system venv models db run test lint bench bench-extraction bench-linking clean help
+.PHONY: setup system venv models db run test lint bench bench-extraction bench-linking bench-search clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make bench  speed, memory and accuracy against OCRmyPDF"
 	@echo "make bench-extraction  field extraction accuracy on scanned case files of every kind"
 	@echo "make bench-linking  linking documents among 100,000 cases with near-misses"
+	@echo "make bench-search   search over 100,000 generated documents: latency, recall"
 
 system:
 	@scripts/apt-install.sh $(RUN_PACKAGES)
@@ -63,6 +64,9 @@ bench-extraction: setup
 
 bench-linking: setup
 	$(BIN)/python -m benchmarks.linking $(BENCH_ARGS)
+
+bench-search: setup
+	$(BIN)/python -m benchmarks.search $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

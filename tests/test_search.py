@@ -219,12 +219,8 @@ def test_query_parsing() -> None:
     assert [t.name for t in tiers] == ["phrase", "phrase, fuzzy", "words", "words, fuzzy"]
     assert ("nguyen", "van", "huug") in tiers[1].clauses[0]
     accented = Query.parse("Nguyễn Văn Hùng").tiers({})
-    assert [t.name for t in accented] == [
-        "phrase, diacritics",
-        "phrase",
-        "words, diacritics",
-        "words",
-    ]
+    assert [t.name for t in accented] == ["phrase", "words"]
+    assert accented[0].accents == [(("nguyễn", "văn", "hùng"),)]
 
 
 @given(st.text(alphabet="abcdeghiklmnopqrstuvxy", min_size=1, max_size=8))
@@ -319,3 +315,44 @@ def test_large_filter_sets_and_common_words_take_the_other_paths(
     assert set(_ids(db, '"thi hanh an"', issuer="luc ngan")) == {2, 3, 5}
     assert _ids(db, '"thi hanh an"') == [5, 3, 2]  # newest first
     assert set(_ids(db, "nguyen van hung")[:2]) == {1, 2}
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_an_index_from_before_migration_0008_is_carried_over(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from alembic import command
+    from sqlalchemy import insert
+    from sqlalchemy import text as sql
+
+    from pipeline.records.database import _alembic_config, make_engine, migrate
+
+    url = (
+        request.getfixturevalue("postgres_schema_url")
+        if backend == "postgresql"
+        else f"sqlite:///{tmp_path}/old.db"
+    )
+    engine = make_engine(url, 10)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(insert(Batch).values(id=1, name="b"))
+        connection.execute(
+            insert(Document).values(
+                id=7, batch_id=1, original_name="a.pdf", sha256="x", state="ready", page_count=1
+            )
+        )
+        page = "Thông báo cho ông Nguyễn Văn Hùng"
+        connection.execute(
+            sql(
+                "INSERT INTO search_pages (document_id, page, exact, folded) VALUES (7, 0, :e, :f)"
+            ),
+            {"e": exact(page), "f": folded(page)},
+        )
+    migrate(engine)
+    db = Database.open(url, 10)
+    assert _ids(db, "nguyen van hung") == [7]

@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Connection, text
 
 from pipeline.extract.numbers import find_numbers
-from pipeline.search.forms import exact, folded
+from pipeline.search.forms import exact, folded, pair_tokens, pairs
 from pipeline.search.query import Clause, Query
 from pipeline.text.syllables import is_syllable
 
@@ -36,7 +36,7 @@ FIELDS_PAGE = -1  # the pseudo-page holding a document's fields
 SNIPPET = 80  # characters either side of a hit
 MAX_PAGES = 65536  # SQLite rowids: a document's rows are id * MAX_PAGES + page + 1
 CANDIDATES = 60  # rows a tier reads at most (newest first), or three per result asked for
-TIER_SCORE = 6  # score shown: 100 for an own number, 10 for each tier above the last, 5 for fields
+TIER_SCORE = 8  # score shown: 100 for an own number, 10 for each level above the last, 5 for fields
 SMALL_SCOPE = 200  # filters allowing at most this many documents are searched document by document
 _TOKEN = re.compile(r"\w+")
 
@@ -139,13 +139,27 @@ class SearchIndex:
 
     # --- what a backend supplies -----------------------------------------------------------
 
-    def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
-        """Up to ``n`` rows whose ``column`` matches every clause, among ``within``.
+    def _top(self, clauses: list[Clause], within: Within, n: int) -> list[Row]:
+        """Up to ``n`` rows whose folded text matches every clause, among ``within``.
 
         The newest ``n`` matching rows are read, and of them fields rows come first. Reading
         more would cost a seek per row for words that fill half the archive.
         """
         raise NotImplementedError
+
+    def _stored(self, rows: list[Row], column: str) -> dict[Row, str]:
+        """The indexed ``column`` text of ``rows``."""
+        raise NotImplementedError
+
+    def _matching(self, rows: list[Row], column: str, clauses: list[Clause]) -> set[Row]:
+        """Which ``rows`` have ``column`` text matching every clause.
+
+        Checked here: for the few rows a tier returned this is cheaper than a second full-text
+        query, which would have to walk every row holding the words.
+        """
+        return {
+            row for row, stored in self._stored(rows, column).items() if _matches(stored, clauses)
+        }
 
     def _fields_phrase(self) -> str:
         """SQL selecting the documents whose fields row holds the words of :party side by side."""
@@ -155,8 +169,8 @@ class SearchIndex:
         """SQL condition: the document ``alias`` is in the index (processed and searchable)."""
         raise NotImplementedError
 
-    def _insert(self, document_id: int, rows: list[tuple[int, str, str]]) -> None:
-        """Write (page, exact, folded) rows."""
+    def _insert(self, document_id: int, rows: list[tuple[int, str, str, str]]) -> None:
+        """Write (page, exact, folded, pairs) rows."""
         raise NotImplementedError
 
     def remove(self, document_id: int) -> None:
@@ -178,12 +192,12 @@ class SearchIndex:
         """
         if replace:
             self.remove(document_id)
-        rows = [
-            (page, exact(t), folded(t))
-            for page, t in [(FIELDS_PAGE, fields_text), *enumerate(pages)]
-        ]
+        rows = []
+        for page, page_text in [(FIELDS_PAGE, fields_text), *enumerate(pages)]:
+            plain = folded(page_text)
+            rows.append((page, exact(page_text), plain, pairs(plain)))
         self._insert(document_id, rows)
-        terms = vocabulary([f for _, _, f in rows])
+        terms = vocabulary([row[2] for row in rows])
         if terms:
             self.connection.execute(
                 text("INSERT INTO search_terms (term) VALUES (:t) ON CONFLICT DO NOTHING"),
@@ -212,9 +226,11 @@ class SearchIndex:
         spellings = {w: self.spellings(w) for w in q.words} if fuzzy else {}
         n = max(CANDIDATES, 3 * limit)  # a document has at least two rows: fields and a page
         found: dict[tuple[int, int], int] = {}  # row -> the first tier that found it
-        for level, tier in enumerate(q.tiers(spellings)):
-            for row in self._top(tier.column, tier.clauses, within, n):
-                found.setdefault(row, level)
+        for k, tier in enumerate(q.tiers(spellings)):
+            rows = [r for r in self._top(tier.clauses, within, n) if r not in found]
+            accented = self._matching(rows, "exact", tier.accents) if tier.accents else set()
+            for row in rows:  # two levels per tier: diacritics as typed, then the rest
+                found[row] = 2 * k + (row not in accented)
             if not q.numbers and len({doc for doc, _ in found}) >= limit:
                 break  # every later tier ranks below the documents already found
         own = self._own({doc for doc, _ in found}, q.numbers)
@@ -407,9 +423,16 @@ def _matches(stored: str, clauses: list[Clause]) -> bool:
     return all(any(_phrase_pattern(alt).search(stored) for alt in clause) for clause in clauses)
 
 
+def _fts5_alternative(words: tuple[str, ...]) -> str:
+    phrase = 'folded : "' + " ".join(words) + '"'
+    return " AND ".join([phrase, *(f'pairs : "{p}"' for p in pair_tokens(words))])
+
+
 def _fts5(clauses: list[Clause]) -> str:
+    """An FTS5 query: every clause, each one of its alternatives (phrases narrowed by pairs)."""
     return " AND ".join(
-        "(" + " OR ".join('"' + " ".join(alt) + '"' for alt in clause) + ")" for clause in clauses
+        "(" + " OR ".join(f"({_fts5_alternative(alt)})" for alt in clause) + ")"
+        for clause in clauses
     )
 
 
@@ -426,15 +449,15 @@ def _rowid(document_id: int, page: int) -> int:
 class SqliteIndex(SearchIndex):
     """SQLite FTS5 (migrations 0007, 0008); bm25 ranks."""
 
-    def _insert(self, document_id: int, rows: list[tuple[int, str, str]]) -> None:
+    def _insert(self, document_id: int, rows: list[tuple[int, str, str, str]]) -> None:
         self.connection.execute(
             text(
-                "INSERT INTO search_pages (rowid, document_id, page, exact, folded) "
-                "VALUES (:r, :d, :p, :e, :f)"
+                "INSERT INTO search_pages (rowid, document_id, page, exact, folded, pairs) "
+                "VALUES (:r, :d, :p, :e, :f, :pairs)"
             ),
             [
-                {"r": _rowid(document_id, p), "d": document_id, "p": p, "e": e, "f": f}
-                for p, e, f in rows
+                {"r": _rowid(document_id, p), "d": document_id, "p": p, "e": e, "f": f, "pairs": w}
+                for p, e, f, w in rows
             ],
         )
 
@@ -445,6 +468,20 @@ class SqliteIndex(SearchIndex):
             {"a": _rowid(document_id, FIELDS_PAGE), "b": _rowid(document_id + 1, FIELDS_PAGE) - 1},
         )
 
+    def _stored(self, rows: list[Row], column: str) -> dict[Row, str]:
+        if not rows:
+            return {}
+        rowids = ", ".join(str(_rowid(d, p)) for d, p in rows)
+        return {
+            (int(d), int(p)): t
+            for d, p, t in self.connection.execute(
+                text(
+                    f"SELECT document_id, page, {column} FROM search_pages "
+                    f"WHERE rowid IN ({rowids})"
+                )
+            )
+        }
+
     def _stored_fields(self, document_id: int) -> str:
         row = self.connection.execute(
             text("SELECT exact FROM search_pages WHERE rowid = :r"),
@@ -452,9 +489,9 @@ class SqliteIndex(SearchIndex):
         ).first()
         return row[0] if row else ""
 
-    def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
+    def _top(self, clauses: list[Clause], within: Within, n: int) -> list[Row]:
         if isinstance(within, list):
-            return self._top_among(column, clauses, within, n)
+            return self._top_among(clauses, within, n)
         sql, params = within or ("", {})
         where = f"AND document_id IN ({sql})" if sql else ""
         rows = self.connection.execute(
@@ -462,13 +499,11 @@ class SqliteIndex(SearchIndex):
                 "SELECT document_id, page FROM search_pages "
                 f"WHERE search_pages MATCH :m {where} ORDER BY rowid DESC LIMIT :cap"
             ),
-            {**params, "m": f"{column} : ({_fts5(clauses)})", "cap": n},
+            {**params, "m": _fts5(clauses), "cap": n},
         )
         return _best_rows([(int(d), int(p)) for d, p in rows], n)
 
-    def _top_among(
-        self, column: str, clauses: list[Clause], documents: list[int], n: int
-    ) -> list[Row]:
+    def _top_among(self, clauses: list[Clause], documents: list[int], n: int) -> list[Row]:
         """A few documents are read and matched here: FTS5 checks listed rows one by one, slowly.
 
         The match follows FTS5's: a phrase is its words in order with only punctuation or
@@ -477,7 +512,7 @@ class SqliteIndex(SearchIndex):
         rows = []
         for document_id in documents:
             for page, stored in self.connection.execute(
-                text(f"SELECT page, {column} FROM search_pages WHERE rowid BETWEEN :a AND :b"),
+                text("SELECT page, folded FROM search_pages WHERE rowid BETWEEN :a AND :b"),
                 {
                     "a": _rowid(document_id, FIELDS_PAGE),
                     "b": _rowid(document_id + 1, FIELDS_PAGE) - 1,
@@ -501,23 +536,29 @@ class PostgresIndex(SearchIndex):
     """PostgreSQL tsvector columns with GIN indexes (migrations 0007, 0008); ts_rank ranks."""
 
     @staticmethod
-    def _tsquery(clauses: list[Clause], prefix: str = "q") -> tuple[str, dict[str, str]]:
+    def _condition(clauses: list[Clause]) -> tuple[str, dict[str, str]]:
+        """SQL: every clause, each one of its alternatives (phrases narrowed by their pairs)."""
         parts, params = [], {}
         for i, clause in enumerate(clauses):
             alternatives = []
             for j, alt in enumerate(clause):
-                alternatives.append(f"phraseto_tsquery('simple', :{prefix}{i}_{j})")
-                params[f"{prefix}{i}_{j}"] = " ".join(alt)
-            parts.append("(" + " || ".join(alternatives) + ")")
-        return " && ".join(parts) or "''::tsquery", params
+                key = f"q{i}_{j}"
+                params[key] = " ".join(alt)
+                test = f"folded_tsv @@ phraseto_tsquery('simple', :{key})"
+                if pair_tokens(alt):
+                    params[key + "p"] = " ".join(pair_tokens(alt))
+                    test += f" AND pairs_tsv @@ plainto_tsquery('simple', :{key}p)"
+                alternatives.append(f"({test})")
+            parts.append("(" + " OR ".join(alternatives) + ")")
+        return " AND ".join(parts) or "FALSE", params
 
-    def _insert(self, document_id: int, rows: list[tuple[int, str, str]]) -> None:
+    def _insert(self, document_id: int, rows: list[tuple[int, str, str, str]]) -> None:
         self.connection.execute(
             text(
-                "INSERT INTO search_pages (document_id, page, exact, folded) "
-                "VALUES (:d, :p, :e, :f)"
+                "INSERT INTO search_pages (document_id, page, exact, folded, pairs) "
+                "VALUES (:d, :p, :e, :f, :pairs)"
             ),
-            [{"d": document_id, "p": p, "e": e, "f": f} for p, e, f in rows],
+            [{"d": document_id, "p": p, "e": e, "f": f, "pairs": w} for p, e, f, w in rows],
         )
 
     def remove(self, document_id: int) -> None:
@@ -526,6 +567,16 @@ class PostgresIndex(SearchIndex):
             text("DELETE FROM search_pages WHERE document_id = :d"), {"d": document_id}
         )
 
+    def _stored(self, rows: list[Row], column: str) -> dict[Row, str]:
+        wanted = set(rows)
+        found = self.connection.execute(
+            text(
+                f"SELECT document_id, page, {column} FROM search_pages WHERE document_id = ANY(:d)"
+            ),
+            {"d": sorted({d for d, _ in rows})},
+        )
+        return {(int(d), int(p)): t for d, p, t in found if (d, p) in wanted}
+
     def _stored_fields(self, document_id: int) -> str:
         row = self.connection.execute(
             text("SELECT exact FROM search_pages WHERE document_id = :d AND page = :p"),
@@ -533,8 +584,8 @@ class PostgresIndex(SearchIndex):
         ).first()
         return row[0] if row else ""
 
-    def _top(self, column: str, clauses: list[Clause], within: Within, n: int) -> list[Row]:
-        query, terms = self._tsquery(clauses)
+    def _top(self, clauses: list[Clause], within: Within, n: int) -> list[Row]:
+        condition, terms = self._condition(clauses)
         scope_params: dict[str, Any]
         if isinstance(within, list):
             where, scope_params = "AND document_id = ANY(:ids)", {"ids": within}
@@ -542,7 +593,7 @@ class PostgresIndex(SearchIndex):
             sql, scope_params = within or ("", {})
             where = f"AND document_id IN ({sql})" if sql else ""
         params: dict[str, Any] = {**terms, **scope_params}
-        match = f"FROM search_pages, (SELECT {query}) AS t(q) WHERE {column}_tsv @@ q {where}"
+        match = f"FROM search_pages WHERE {condition} {where}"
         rows = self.connection.execute(
             text(f"SELECT document_id, page {match} ORDER BY document_id DESC LIMIT :cap"),
             {**params, "cap": n},

@@ -27,11 +27,15 @@ def _words(text: str, form: Callable[[str], str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Tier:
-    """One full-text query a search runs; a row ranks by the first tier that finds it."""
+    """One full-text query a search runs, on the folded text.
+
+    A row ranks by the first tier that finds it; within the tier, rows whose exact text also
+    matches ``accents`` (the diacritics as typed) rank first.
+    """
 
     name: str
-    column: str  # "folded" or "exact"
     clauses: list[Clause]
+    accents: list[Clause] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,16 +106,13 @@ class Query:
         fuzzy = any(spellings.values())
         tiers = []
         if whole:
-            if self.accented:
-                tiers.append(Tier("phrase, diacritics", "exact", [(self.exact_words,)]))
-            tiers.append(Tier("phrase", "folded", [(whole,)]))
+            accents: list[Clause] | None = [(self.exact_words,)] if self.accented else None
+            tiers.append(Tier("phrase", [(whole,)], accents))
             if fuzzy:
-                tiers.append(Tier("phrase, fuzzy", "folded", [self.spelled_phrases(spellings)]))
-        if self.accented:
-            tiers.append(Tier("words, diacritics", "exact", self.exact_clauses()))
-        tiers.append(Tier("words", "folded", self.clauses()))
+                tiers.append(Tier("phrase, fuzzy", [self.spelled_phrases(spellings)]))
+        tiers.append(Tier("words", self.clauses(), self.exact_clauses() if self.accented else None))
         if fuzzy:
-            tiers.append(Tier("words, fuzzy", "folded", self.clauses(spellings)))
+            tiers.append(Tier("words, fuzzy", self.clauses(spellings)))
         return tiers
 
     def spelled_phrases(self, spellings: Mapping[str, tuple[str, ...]]) -> Clause:

@@ -1,5 +1,5 @@
-"""search: vocabulary of damaged words for fuzzy matching, indexes for the filters, and SQLite
-index rows numbered by document so one document's rows are found without a scan
+"""search: word pairs for fast phrases, vocabulary of damaged words for fuzzy matching, indexes
+for the filters, and SQLite index rows numbered by document
 
 Revision ID: 0008
 Revises: 0007
@@ -8,6 +8,8 @@ Create Date: 2026-11-28
 
 import sqlalchemy as sa
 from alembic import op
+
+from pipeline.search.forms import pairs
 
 revision = "0008"
 down_revision = "0007"
@@ -21,22 +23,56 @@ def upgrade() -> None:
     op.create_table("search_terms", sa.Column("term", sa.String(64), primary_key=True))
     for column in _FILTERED:
         op.create_index(f"ix_documents_{column}", "documents", [column])
-    if op.get_bind().dialect.name == "sqlite":
-        # Row numbers become document_id * 65536 + page + 1 (pipeline.search.index._rowid).
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        # A new FTS5 table with a pairs column; rows numbered document_id * 65536 + page + 1
+        # (pipeline.search.index._rowid). The old rows are copied over in chunks.
+        op.execute("ALTER TABLE search_pages RENAME TO search_pages_0007")
         op.execute(
-            "CREATE TEMP TABLE search_pages_old AS "
-            "SELECT document_id, page, exact, folded FROM search_pages"
+            "CREATE VIRTUAL TABLE search_pages USING fts5("
+            "document_id UNINDEXED, page UNINDEXED, exact, folded, pairs, "
+            "tokenize = 'unicode61 remove_diacritics 0')"
         )
-        op.execute("DELETE FROM search_pages")
-        op.execute(
-            "INSERT INTO search_pages (rowid, document_id, page, exact, folded) "
-            "SELECT document_id * 65536 + page + 1, document_id, page, exact, folded "
-            "FROM search_pages_old"
+        _copy(
+            "SELECT document_id, page, exact, folded FROM search_pages_0007",
+            "INSERT INTO search_pages (rowid, document_id, page, exact, folded, pairs) "
+            "VALUES (:d * 65536 + :p + 1, :d, :p, :e, :f, :w)",
         )
-        op.execute("DROP TABLE search_pages_old")
+        op.execute("DROP TABLE search_pages_0007")
+        return
+    op.execute("ALTER TABLE search_pages ADD COLUMN pairs text NOT NULL DEFAULT ''")
+    op.execute(
+        "ALTER TABLE search_pages ADD COLUMN pairs_tsv tsvector "
+        "GENERATED ALWAYS AS (to_tsvector('simple', pairs)) STORED"
+    )
+    op.execute("CREATE INDEX ix_search_pages_pairs ON search_pages USING gin (pairs_tsv)")
+    _copy(
+        "SELECT document_id, page, exact, folded FROM search_pages",
+        "UPDATE search_pages SET pairs = :w WHERE document_id = :d AND page = :p",
+    )
+
+
+def _copy(read: str, write: str, chunk: int = 2000) -> None:
+    """Rows read by ``read`` written by ``write`` with their pairs, ``chunk`` at a time."""
+    bind = op.get_bind()
+    rows = bind.execute(sa.text(read)).all()
+    for start in range(0, len(rows), chunk):
+        bind.execute(
+            sa.text(write),
+            [
+                {"d": d, "p": p, "e": e, "f": f, "w": pairs(f)}
+                for d, p, e, f in rows[start : start + chunk]
+            ],
+        )
 
 
 def downgrade() -> None:
     for column in _FILTERED:
         op.drop_index(f"ix_documents_{column}", "documents")
     op.drop_table("search_terms")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DELETE FROM search_pages")  # `hoso search reindex` refills it
+    else:
+        op.execute("DROP INDEX ix_search_pages_pairs")
+        op.execute("ALTER TABLE search_pages DROP COLUMN pairs_tsv")
+        op.execute("ALTER TABLE search_pages DROP COLUMN pairs")
