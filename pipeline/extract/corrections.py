@@ -14,19 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.errors import InvalidInput
-from pipeline.extract.model import ROLES, Extraction, Found, Party
+from pipeline.extract.model import DOC_TYPES, ROLES, Extraction, Found, Party
 from pipeline.extract.numbers import CASE_TYPES, canonical_number
 
-DOC_TYPES = (
-    "judgment",
-    "court_decision",
-    "enforcement_decision",
-    "verification_record",
-    "seizure_record",
-    "notice",
-    "request",
-    "other",
-)
 EDITABLE = ("doc_type", "number", "issuer", "date", "case_type")
 ENFORCEMENT_CASE_TYPE = "THADS"
 

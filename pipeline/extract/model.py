@@ -12,6 +12,17 @@ from typing import Any
 
 from pipeline.extract.source import Box
 
+# What a document can be, told apart by its title ("other": a record of another kind).
+DOC_TYPES = (
+    "judgment",
+    "court_decision",
+    "enforcement_decision",
+    "verification_record",
+    "seizure_record",
+    "notice",
+    "request",
+    "other",
+)
 ROLES = (
     "plaintiff",
     "defendant",
