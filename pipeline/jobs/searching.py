@@ -88,6 +88,8 @@ def reindex(db: Database, chunk: int = REINDEX_CHUNK) -> int:
             )
             for doc in docs:
                 _index(index, doc, replace=False)
+    with db.session() as session:
+        open_index(session.connection()).settle()
     return len(ids)
 
 

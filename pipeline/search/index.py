@@ -204,6 +204,10 @@ class SearchIndex:
                 [{"t": t} for t in sorted(terms)],
             )
 
+    def settle(self) -> None:
+        """After a rebuild: let the database plan and read the new index well."""
+        raise NotImplementedError
+
     def clear(self) -> None:
         """Forget every document (the vocabulary of damaged words is rebuilt as pages return)."""
         self.connection.execute(text("DELETE FROM search_pages"))
@@ -468,6 +472,10 @@ class SqliteIndex(SearchIndex):
             {"a": _rowid(document_id, FIELDS_PAGE), "b": _rowid(document_id + 1, FIELDS_PAGE) - 1},
         )
 
+    def settle(self) -> None:
+        """Merge FTS5's segments into one, as its manual advises after a bulk load."""
+        self.connection.execute(text("INSERT INTO search_pages(search_pages) VALUES ('optimize')"))
+
     def _stored(self, rows: list[Row], column: str) -> dict[Row, str]:
         if not rows:
             return {}
@@ -566,6 +574,15 @@ class PostgresIndex(SearchIndex):
         self.connection.execute(
             text("DELETE FROM search_pages WHERE document_id = :d"), {"d": document_id}
         )
+
+    def settle(self) -> None:
+        """Fresh statistics for the planner.
+
+        Without them it walked the whole table for a phrase of common words instead of using
+        the document or pairs index: 2.2 s against 60 ms over 100,000 documents.
+        """
+        for table in ("search_pages", "documents", "document_numbers", "parties"):
+            self.connection.execute(text(f"ANALYZE {table}"))
 
     def _stored(self, rows: list[Row], column: str) -> dict[Row, str]:
         wanted = set(rows)
