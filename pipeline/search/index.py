@@ -544,21 +544,27 @@ class PostgresIndex(SearchIndex):
     """PostgreSQL tsvector columns with GIN indexes (migrations 0007, 0008); ts_rank ranks."""
 
     @staticmethod
-    def _condition(clauses: list[Clause]) -> tuple[str, dict[str, str]]:
-        """SQL: every clause, each one of its alternatives (phrases narrowed by their pairs)."""
-        parts, params = [], {}
+    def _condition(clauses: list[Clause]) -> tuple[str, str, dict[str, str]]:
+        """SQL for every clause (each one of its alternatives), and a narrower first step.
+
+        The first step asks only for the word pairs of clauses whose alternatives all have
+        them: rare tokens, found in the pairs index, so the phrases of common words are checked
+        on a few rows instead of making the planner walk the index of every common word.
+        """
+        parts, narrow, params = [], [], {}
         for i, clause in enumerate(clauses):
-            alternatives = []
+            tests, pair_tests = [], []
             for j, alt in enumerate(clause):
                 key = f"q{i}_{j}"
                 params[key] = " ".join(alt)
-                test = f"folded_tsv @@ phraseto_tsquery('simple', :{key})"
+                tests.append(f"folded_tsv @@ phraseto_tsquery('simple', :{key})")
                 if pair_tokens(alt):
                     params[key + "p"] = " ".join(pair_tokens(alt))
-                    test += f" AND pairs_tsv @@ plainto_tsquery('simple', :{key}p)"
-                alternatives.append(f"({test})")
-            parts.append("(" + " OR ".join(alternatives) + ")")
-        return " AND ".join(parts) or "FALSE", params
+                    pair_tests.append(f"pairs_tsv @@ plainto_tsquery('simple', :{key}p)")
+            parts.append("(" + " OR ".join(tests) + ")")
+            if len(pair_tests) == len(tests):
+                narrow.append("(" + " OR ".join(pair_tests) + ")")
+        return " AND ".join(parts) or "FALSE", " AND ".join(narrow), params
 
     def _insert(self, document_id: int, rows: list[tuple[int, str, str, str]]) -> None:
         self.connection.execute(
@@ -602,18 +608,24 @@ class PostgresIndex(SearchIndex):
         return row[0] if row else ""
 
     def _top(self, clauses: list[Clause], within: Within, n: int) -> list[Row]:
-        condition, terms = self._condition(clauses)
+        condition, narrow, terms = self._condition(clauses)
         scope_params: dict[str, Any]
         if isinstance(within, list):
-            where, scope_params = "AND document_id = ANY(:ids)", {"ids": within}
+            where, scope_params = "document_id = ANY(:ids)", {"ids": within}
+            narrow = " AND ".join(c for c in (where, narrow) if c)  # a few documents: by id
         else:
             sql, scope_params = within or ("", {})
-            where = f"AND document_id IN ({sql})" if sql else ""
-        params: dict[str, Any] = {**terms, **scope_params}
-        match = f"FROM search_pages WHERE {condition} {where}"
+            where = f"document_id IN ({sql})" if sql else ""
+        rows_sql = "SELECT document_id, page, folded_tsv FROM search_pages"
+        if narrow:  # OFFSET 0 keeps the planner from folding the first step into the second
+            rows_sql = f"SELECT * FROM ({rows_sql} WHERE {narrow} OFFSET 0) AS narrowed"
+        conditions = " AND ".join(c for c in (condition, where) if c)
         rows = self.connection.execute(
-            text(f"SELECT document_id, page {match} ORDER BY document_id DESC LIMIT :cap"),
-            {**params, "cap": n},
+            text(
+                f"SELECT document_id, page FROM ({rows_sql}) AS r WHERE {conditions} "
+                "ORDER BY document_id DESC LIMIT :cap"
+            ),
+            {**terms, **scope_params, "cap": n},
         )
         return _best_rows([(int(d), int(p)) for d, p in rows], n)
 

@@ -40,6 +40,19 @@ def upgrade() -> None:
         )
         op.execute("DROP TABLE search_pages_0007")
         return
+    # The parser of to_tsvector splits "ds-st" into three tokens, "ds-st", "ds" and "st", which
+    # moves the words after it apart: a phrase across it would not match as FTS5 matches it.
+    # The text is indexed with everything but letters and digits turned into spaces.
+    for column in ("exact", "folded"):
+        op.execute(f"DROP INDEX ix_search_pages_{column}")
+        op.execute(f"ALTER TABLE search_pages DROP COLUMN {column}_tsv")
+        op.execute(
+            f"ALTER TABLE search_pages ADD COLUMN {column}_tsv tsvector GENERATED ALWAYS AS "
+            f"(to_tsvector('simple', regexp_replace({column}, '[^[:alnum:]]+', ' ', 'g'))) STORED"
+        )
+        op.execute(
+            f"CREATE INDEX ix_search_pages_{column} ON search_pages USING gin ({column}_tsv)"
+        )
     op.execute("ALTER TABLE search_pages ADD COLUMN pairs text NOT NULL DEFAULT ''")
     op.execute(
         "ALTER TABLE search_pages ADD COLUMN pairs_tsv tsvector "
@@ -76,3 +89,13 @@ def downgrade() -> None:
         op.execute("DROP INDEX ix_search_pages_pairs")
         op.execute("ALTER TABLE search_pages DROP COLUMN pairs_tsv")
         op.execute("ALTER TABLE search_pages DROP COLUMN pairs")
+        for column in ("exact", "folded"):  # back to 0007's columns
+            op.execute(f"DROP INDEX ix_search_pages_{column}")
+            op.execute(f"ALTER TABLE search_pages DROP COLUMN {column}_tsv")
+            op.execute(
+                f"ALTER TABLE search_pages ADD COLUMN {column}_tsv tsvector "
+                f"GENERATED ALWAYS AS (to_tsvector('simple', {column})) STORED"
+            )
+            op.execute(
+                f"CREATE INDEX ix_search_pages_{column} ON search_pages USING gin ({column}_tsv)"
+            )
