@@ -29,7 +29,7 @@ from sqlalchemy import Connection, text
 
 from pipeline.extract.numbers import find_numbers
 from pipeline.search.forms import exact, folded, pair_tokens, pairs
-from pipeline.search.query import Clause, Query
+from pipeline.search.query import Clause, Query, words_of
 from pipeline.text.syllables import is_syllable
 
 FIELDS_PAGE = -1  # the pseudo-page holding a document's fields
@@ -380,7 +380,7 @@ class SearchIndex:
                 _among("d.issuer", "is", self._spelled("issuer", filters.issuer), params)
             )
         if filters.party:
-            party_sql, party_params = self._fields_phrase(_words(filters.party))
+            party_sql, party_params = self._fields_phrase(words_of(filters.party, folded))
             clauses.append(f"d.id IN ({party_sql})")
             params.update(party_params)
         for k, number in enumerate(numbers):
@@ -407,10 +407,6 @@ def _among(column: str, name: str, values: tuple[str, ...], params: dict[str, An
         return "1 = 0"
     params.update({f"{name}{k}": v for k, v in enumerate(values)})
     return f"{column} IN ({', '.join(f':{name}{k}' for k in range(len(values)))})"
-
-
-def _words(phrase: str) -> tuple[str, ...]:
-    return tuple(_TOKEN.findall(folded(phrase)))
 
 
 def _best_rows(rows: list[Row], n: int) -> list[Row]:
@@ -452,7 +448,7 @@ def _rowid(document_id: int, page: int) -> int:
 
 
 class SqliteIndex(SearchIndex):
-    """SQLite FTS5 (migrations 0007, 0008); bm25 ranks."""
+    """SQLite FTS5 (migrations 0007, 0008): rows numbered by document, phrases narrowed by pairs."""
 
     def _insert(self, document_id: int, rows: list[tuple[int, str, str, str]]) -> None:
         self.connection.execute(
@@ -542,7 +538,7 @@ class SqliteIndex(SearchIndex):
 
 
 class PostgresIndex(SearchIndex):
-    """PostgreSQL tsvector columns with GIN indexes (migrations 0007, 0008); ts_rank ranks."""
+    """PostgreSQL tsvector columns with GIN indexes (migrations 0007, 0008), pairs first."""
 
     @staticmethod
     def _condition(clauses: list[Clause], prefix: str = "q") -> tuple[str, str, dict[str, str]]:

@@ -21,7 +21,8 @@ _TOKEN = re.compile(r"\w+")
 _PHRASE = re.compile(r'"([^"]*)"')
 
 
-def _words(text: str, form: Callable[[str], str]) -> tuple[str, ...]:
+def words_of(text: str, form: Callable[[str], str]) -> tuple[str, ...]:
+    """The words of ``text`` in ``form`` (folded or exact)."""
     return tuple(_TOKEN.findall(form(text)))
 
 
@@ -62,10 +63,10 @@ class Query:
         numbers = [m.canonical for m in found] + [m.canonical for m in find_numbers(number_filter)]
         quoted = _PHRASE.findall(text)
         loose = _PHRASE.sub(" ", text).replace('"', " ")
-        phrases = tuple(p for p in (_words(q, folded) for q in quoted) if p)
-        exact_phrases = tuple(p for p in (_words(q, exact) for q in quoted) if p)
-        words = _words(loose, folded)
-        exact_words = _words(loose, exact)
+        phrases = tuple(p for p in (words_of(q, folded) for q in quoted) if p)
+        exact_phrases = tuple(p for p in (words_of(q, exact) for q in quoted) if p)
+        words = words_of(loose, folded)
+        exact_words = words_of(loose, exact)
         typed = " ".join([*quoted, loose]).lower()
         return cls(
             tuple(dict.fromkeys(numbers)),
