@@ -16,17 +16,11 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pipeline.extract import model
 from tests.synthetic.documents import MOTTO, MOTTO2, Line, SyntheticDocument, _wrap
 
-DOC_TYPES = (
-    "judgment",
-    "court_decision",
-    "enforcement_decision",
-    "verification_record",
-    "seizure_record",
-    "notice",
-    "request",
-)
+# The product's document types, in its order, less "other" (no template writes one).
+DOC_TYPES = tuple(t for t in model.DOC_TYPES if t != "other")
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Thu", "Xuân", "Hồng"]
