@@ -13,7 +13,7 @@ TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run    set up everything, then watch inbox/ (Ctrl-C stops; work resumes on restart)"
+	@echo "make run    set up everything, then serve the web UI on :8000 and watch inbox/ (Ctrl-C stops; work resumes on restart)"
 	@echo "make test   set up everything, then run the tests"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  speed, memory and accuracy against OCRmyPDF"
@@ -44,7 +44,7 @@ setup: system venv models db
 
 run: setup
 	@$(BIN)/hoso keys init >/dev/null  # a development key, so the demo signs (kept if present)
-	exec $(BIN)/hoso watch
+	exec $(BIN)/hoso serve
 
 test: setup lint
 	@scripts/apt-install.sh $(TEST_PACKAGES)

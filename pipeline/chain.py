@@ -8,6 +8,7 @@ small ones, over all worker processes. Nothing here knows of the database, the i
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -123,14 +124,16 @@ class DocumentResult:
         return "\f".join(page.text for page in self.pages)
 
 
-def source_lines(page: PageResult) -> list[SourceLine]:
-    """A page's lines for extraction, word boxes as fractions of the upright page."""
-    if page.ocr is None:
-        return lines_from_text(page.index, page.text)
+Fractions = tuple[float, float, float, float]
+
+
+def _to_fractions(page: PageResult) -> Callable[[tuple[int, int, int, int]], Fractions]:
+    """Turn boxes in the prepared image's pixels into fractions of the upright page."""
+    assert page.ocr is not None
     width, height = page.upright_size if page.upright_size[0] else (page.ocr.width, page.ocr.height)
     matrix = page.to_upright
 
-    def box(b: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    def box(b: tuple[int, int, int, int]) -> Fractions:
         x0, y0 = apply(matrix, b[0], b[1])
         x1, y1 = apply(matrix, b[2], b[3])
         return (
@@ -140,6 +143,14 @@ def source_lines(page: PageResult) -> list[SourceLine]:
             round(max(y0, y1) / height, 4),
         )
 
+    return box
+
+
+def source_lines(page: PageResult) -> list[SourceLine]:
+    """A page's lines for extraction, word boxes as fractions of the upright page."""
+    if page.ocr is None:
+        return lines_from_text(page.index, page.text)
+    box = _to_fractions(page)
     return _lines_from_words(
         page.index,
         [
@@ -147,6 +158,43 @@ def source_lines(page: PageResult) -> list[SourceLine]:
             for line in page.ocr.lines
         ],
     )
+
+
+def page_marks(page: PageResult, below: float) -> list[dict[str, object]]:
+    """Words a reviewer should look at: read with confidence under ``below``, or post-corrected.
+
+    Boxes are fractions of the upright page, so a viewer can draw them over any rendering of
+    the archived page whatever its size.
+    """
+    if page.ocr is None:
+        return []
+    box = _to_fractions(page)
+    corrected = {(c.line, c.word): c for c in page.corrections}
+    marks: list[dict[str, object]] = []
+    for li, line in enumerate(page.ocr.lines):
+        for wi, word in enumerate(line.words):
+            fix = corrected.get((li, wi))
+            if fix is not None:
+                marks.append(
+                    {
+                        "kind": "corrected",
+                        "text": word.text,
+                        "before": fix.before,
+                        "confidence": round(fix.confidence, 1),
+                        "box": list(box(fix.box)),
+                    }
+                )
+            elif word.confidence < below and word.text.strip():
+                marks.append(
+                    {
+                        "kind": "low",
+                        "text": word.text,
+                        "before": "",
+                        "confidence": round(word.confidence, 1),
+                        "box": list(box(word.box)),
+                    }
+                )
+    return marks
 
 
 def extract_fields(pages: tuple[PageResult, ...] | list[PageResult]) -> Extraction:

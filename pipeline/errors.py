@@ -98,3 +98,15 @@ class InvalidInput(HosoError):
     """A value typed by a person is not valid for its field."""
 
     exit_code = 11
+
+
+class NotAuthenticated(HosoError):
+    """The name and password do not match, or the log-in has expired."""
+
+    exit_code = 12
+
+
+class TooManyAttempts(NotAuthenticated):
+    """Too many failed log-ins for one user name; wait before trying again."""
+
+    exit_code = 13

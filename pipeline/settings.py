@@ -52,6 +52,9 @@ class OcrSettings(_Section):
     redo_text_pages: bool = False
     correct: bool = Field(True, description="Vietnamese post-correction of unsure words")
     lexicon: Path = Path("ocr_models/lexicon")
+    flag_below: float = Field(
+        60.0, ge=0, le=100, description="words read less surely are highlighted for review"
+    )
 
 
 class ImagingSettings(_Section):
@@ -120,6 +123,20 @@ class SigningSettings(_Section):
     officers: dict[str, OfficerKey] = Field(default_factory=dict)
 
 
+class WebSettings(_Section):
+    """The web interface (``hoso serve``, ``make run``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    language: Literal["vi", "en"] = Field("vi", description="interface language by default")
+    session_hours: float = Field(10.0, gt=0, description="a log-in lasts this long")
+    secure_cookies: bool = Field(False, description="true behind HTTPS: cookies only over TLS")
+    login_attempts: int = Field(5, ge=1, description="failed log-ins allowed per window")
+    login_window_seconds: float = Field(900.0, gt=0, description="the window, per user name")
+    max_upload_mb: int = Field(200, ge=1, description="largest file a clerk may upload")
+    watch: bool = Field(True, description="`hoso serve` also runs the inbox watcher")
+
+
 class Settings(BaseSettings):
     """Everything hoso reads from configuration; never mutated after loading."""
 
@@ -139,6 +156,7 @@ class Settings(BaseSettings):
     output: OutputSettings = OutputSettings()
     programs: ProgramSettings = ProgramSettings()
     signing: SigningSettings = SigningSettings()
+    web: WebSettings = WebSettings()
     user: str = Field("", description="who the CLI acts as when --user is not given")
     base_dir: Path = Field(REPO_ROOT, description="relative paths are resolved against this")
 
@@ -189,6 +207,11 @@ class Settings(BaseSettings):
     def work_root(self) -> Path:
         """Per-job work folders."""
         return self.path(self.work_dir)
+
+    @property
+    def previews_dir(self) -> Path:
+        """Page images rendered for the web viewer (a cache: safe to delete)."""
+        return self.work_root / "previews"
 
     @property
     def quarantine_dir(self) -> Path:

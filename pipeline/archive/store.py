@@ -9,6 +9,7 @@ import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.errors import StorageError
 
@@ -118,3 +119,41 @@ def unique_path(folder: Path, name: str) -> Path:
         candidate = folder / f"{stem} ({n}){suffix}"
         n += 1
     return candidate
+
+
+def write_stream(stream: BinaryIO, target: Path, limit: int) -> StoredFile:
+    """Write ``stream`` to ``target`` durably (hidden temp file, fsync, rename), never over a file.
+
+    A watcher never sees a half-written file: the temporary name starts with a dot, which the
+    inbox ignores. More than ``limit`` bytes is refused and nothing is left behind.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.urandom(4).hex()}.part")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with tmp.open("xb") as dst:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise StorageError(
+                        f"The file {target.name} is larger than {limit // (1 << 20)} MB, the "
+                        "most one upload may hold; split the scan or ask an admin to raise "
+                        "web.max_upload_mb."
+                    )
+                digest.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if target.exists():
+            raise StorageError(f"{target} exists already; nothing was overwritten.")
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        raise StorageError(
+            f"The file {target.name} could not be written to {target.parent} "
+            f"({exc.strerror or exc}). Check free space and permissions."
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return StoredFile(target, digest.hexdigest(), size, created=True)

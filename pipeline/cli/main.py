@@ -29,6 +29,7 @@ from pipeline.archive.store import sha256_of
 from pipeline.chain import ChainOptions, PageResult
 from pipeline.errors import HosoError, InvalidInput
 from pipeline.jobs import (
+    accounts,
     approval,
     audit,
     cases,
@@ -881,17 +882,77 @@ def _verify_archive(c: Context, as_json: bool) -> None:
         raise typer.Exit(1)
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise InvalidInput("The two passwords differ; nothing was changed.")
+    return first
+
+
 @users_app.command("add")
 def users_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="user name")],
     role: Annotated[str, typer.Option(help="clerk, officer, archivist or admin")],
+    password: Annotated[
+        bool, typer.Option("--password", help="ask for a web password (or read it with --stdin)")
+    ] = False,
+    stdin: Annotated[bool, typer.Option("--stdin", help="read the password from stdin")] = False,
 ) -> None:
-    """Register a user with a role (or change their role)."""
+    """Register a user with a role (or change their role); --password lets them log in."""
     with _reported():
         c = _ctx(ctx)
+        secret = _read_password(stdin) if password or stdin else None
         approval.add_user(c.db, name, role, c.user)
+        if secret is not None:
+            accounts.set_password(c.db, name, secret, c.user)
         out.print(f"{name}: {role}", highlight=False)
+
+
+@users_app.command("password")
+def users_password(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="user name")],
+    stdin: Annotated[bool, typer.Option("--stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Set a user's web password (their open sessions end)."""
+    with _reported():
+        c = _ctx(ctx)
+        accounts.set_password(c.db, name, _read_password(stdin), c.user)
+        out.print(f"{name}: password set", highlight=False)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="address to listen on (web.host)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (web.port, 8000)")] = None,
+    watch: Annotated[
+        bool | None, typer.Option("--watch/--no-watch", help="also watch the inbox (web.watch)")
+    ] = None,
+) -> None:
+    """Serve the web interface (and, by default, watch the inbox): what `make run` starts."""
+    with _reported():
+        c = _ctx(ctx)
+        settings = c.settings
+        _setup_logging(settings.log_level)
+        from pipeline.web.server import serve as run_server
+
+        watching = settings.web.watch if watch is None else watch
+        if watching:
+            from pipeline.ocr.tesseract import check_model
+
+            check_model(settings.tessdata_dir, settings.ocr.languages)
+            _warn_if_degraded(settings)
+        run_server(
+            settings,
+            c.db,
+            host or settings.web.host,
+            port or settings.web.port,
+            watch=watching,
+        )
 
 
 @users_app.command("list")

@@ -6,9 +6,11 @@ Every call has a time limit and turns failures into typed errors with plain mess
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import subprocess
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,3 +93,34 @@ def page_texts(pdf: Path, timeout: float) -> list[str]:
         )
     pages = proc.stdout.decode("utf-8", "replace").split("\f")
     return pages[:-1] if pages and pages[-1] == "" else pages
+
+
+def render_png(pdf: Path, index: int, width: int, target: Path, timeout: float) -> Path:
+    """Render page ``index`` (0-based) in colour, ``width`` pixels wide, to the PNG ``target``.
+
+    For people looking at a page (thumbnails, the viewer); written beside ``target`` under a
+    temporary name and renamed, so a half-written image is never served.
+    """
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        raise MissingDependency("Poppler (pdftoppm) is not installed. Run `make run`.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stem = target.with_name(f".{target.stem}.{os.getpid()}.{threading.get_ident()}")
+    page = str(index + 1)
+    command = [exe, "-png", "-f", page, "-l", page, "-singlefile"]
+    command += ["-scale-to-x", str(width), "-scale-to-y", "-1", str(pdf), str(stem)]
+    try:
+        proc = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ProgramTimeout(
+            f"Rendering page {index + 1} of {pdf.name} took longer than {timeout:.0f} seconds."
+        ) from exc
+    produced = stem.with_name(stem.name + ".png")
+    if proc.returncode != 0 or not produced.is_file():
+        produced.unlink(missing_ok=True)
+        raise CorruptFile(
+            f"Page {index + 1} of {pdf.name} cannot be shown: "
+            f"{proc.stderr.decode(errors='replace').strip() or 'poppler failed'}."
+        )
+    os.replace(produced, target)
+    return target

@@ -164,8 +164,13 @@ def approve(
     actor: str,
     exclude: list[int],
     prompt: Callable[[str], str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ApprovalReport:
-    """Approve a batch's ready documents (less ``exclude``), sign them and file them."""
+    """Approve a batch's ready documents (less ``exclude``), sign them and file them.
+
+    ``progress(done, total)`` is called before the first signature and after each one, for a
+    face that shows how far signing has gone.
+    """
     report = ApprovalReport(excluded=sorted(exclude))
     with db.session() as session:
         require_role(session, actor, ("officer", "admin"))
@@ -187,6 +192,8 @@ def approve(
     stamp, options = stamp_and_options(settings, actor)
     key = signing_key(settings, actor, prompt)
     plans = [_plan(db, settings, document_id) for document_id in todo]
+    tell = progress or (lambda done, total: None)
+    tell(0, len(plans))
     workers = min(settings.worker_count, len(plans))
     if isinstance(key, Pkcs12Key) and workers > 1:
         # Each worker opens the key once and signs its share; a token's session cannot be
@@ -199,11 +206,13 @@ def approve(
             done = pool.map(_worker_sign, [(p.source, p.target, stamp, options) for p in plans])
             for plan, _ in zip(plans, done, strict=True):
                 report.signed.append(_file(db, settings, plan, actor, options.level))
+                tell(len(report.signed), len(plans))
         return report
     with key.open() as signer:
         for plan in plans:
             sign_pdf(plan.source, plan.target, signer, stamp, options)
             report.signed.append(_file(db, settings, plan, actor, options.level))
+            tell(len(report.signed), len(plans))
     return report
 
 

@@ -1,7 +1,9 @@
 """Correcting a document's extracted fields by hand, audited, then re-indexed and re-linked.
 
-The correction is written with its audit entry (``field.edit``, which also makes the editor an
-author who may not approve the document) in one transaction; only after that commit is the
+The correction is written with its audit entry in one transaction. A clerk's or an admin's
+correction is ``field.edit``, which makes them an author who may not approve the document; a
+signing officer's correction made while reviewing is ``field.review``: the officer answers for
+what they sign, and the correction is on record beside the approval. Only after the commit is the
 document re-indexed for search and, unless a person chose its case, linked again, since a
 corrected number or party may point at another case.
 """
@@ -34,7 +36,7 @@ def correct_fields(
 ) -> dict[str, list[object]]:
     """Apply ``changes`` (and a new party list, if given); returns field -> [before, after]."""
     with db.session() as session:
-        require_role(session, actor, EDITORS)
+        user = require_role(session, actor, EDITORS)
         doc = session.get(Document, document_id, with_for_update=True)
         if doc is None:
             raise NotFound(f"There is no document {document_id}; `hoso documents list` shows them.")
@@ -51,7 +53,8 @@ def correct_fields(
         if not changed:
             return {}
         store_fields(doc, after)
-        audit.record(session, actor, "field.edit", f"document:{document_id}", changes=changed)
+        action = "field.review" if user.role == "officer" else "field.edit"
+        audit.record(session, actor, action, f"document:{document_id}", changes=changed)
     searching.index_after_commit(db, document_id)
     try:
         linking.link_document(db, document_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pipeline.archive.store import sha256_of
 from pipeline.records.database import Database
@@ -55,33 +56,51 @@ def _check(item: tuple[int, str, Path, str, tuple[Path, ...]]) -> FileCheck:
     return FileCheck(document_id, kind, str(path))
 
 
-def verify_archive(db: Database, settings: Settings, jobs: int) -> list[FileCheck]:
-    """Check every recorded file; the result lists each file with its problem, if any."""
+def _items(
+    session: Session, settings: Settings, document_id: int | None = None
+) -> list[tuple[int, str, Path, str, tuple[Path, ...]]]:
+    """What to check: each recorded file with its hash (of one document, or of all)."""
     roots = tuple(settings.path(p) for p in settings.signing.trust_roots)
     base = settings.archive_dir
     items: list[tuple[int, str, Path, str, tuple[Path, ...]]] = []
-    with db.session() as session:
-        for doc in session.scalars(select(Document).where(Document.duplicate_of_id.is_(None))):
-            if doc.original_path:
-                items.append((doc.id, "original", base / doc.original_path, doc.sha256, roots))
-            if doc.output_path and doc.output_sha256:
-                items.append(
-                    (doc.id, "searchable", base / doc.output_path, doc.output_sha256, roots)
-                )
-        for version in session.scalars(select(SignedVersion)):
-            items.append(
-                (
-                    version.document_id,
-                    f"signed v{version.version}",
-                    base / version.path,
-                    version.sha256,
-                    roots,
-                )
+    docs = select(Document).where(Document.duplicate_of_id.is_(None))
+    versions = select(SignedVersion).order_by(SignedVersion.document_id, SignedVersion.version)
+    if document_id is not None:
+        docs = docs.where(Document.id == document_id)
+        versions = versions.where(SignedVersion.document_id == document_id)
+    for doc in session.scalars(docs):
+        if doc.original_path:
+            items.append((doc.id, "original", base / doc.original_path, doc.sha256, roots))
+        if doc.output_path and doc.output_sha256:
+            items.append((doc.id, "searchable", base / doc.output_path, doc.output_sha256, roots))
+    for version in session.scalars(versions):
+        items.append(
+            (
+                version.document_id,
+                f"signed v{version.version}",
+                base / version.path,
+                version.sha256,
+                roots,
             )
+        )
+    return items
+
+
+def verify_archive(db: Database, settings: Settings, jobs: int) -> list[FileCheck]:
+    """Check every recorded file; the result lists each file with its problem, if any."""
+    with db.session() as session:
+        items = _items(session, settings)
     if jobs <= 1 or len(items) < 50:
         return [_check(item) for item in items]
     with ProcessPoolExecutor(jobs) as pool:
         return list(pool.map(_check, items, chunksize=32))
+
+
+def verify_document(db: Database, settings: Settings, document_id: int) -> list[FileCheck]:
+    """Check one document's files: the original, the searchable PDF and each signed version."""
+    with db.session() as session:
+        items = _items(session, settings, document_id)
+    return [_check(item) for item in items]
 
 
 def recorded_sha256(db: Database, settings: Settings, path: Path) -> str | None:

@@ -220,6 +220,7 @@ def choose(db: Database, document_id: int, case_code: str, actor: str) -> str:
         )
         doc.candidates = []
         _event(session, doc, "chose", actor, case.id, "manual", score)
+        audit.record(session, actor, "link.choose", f"document:{document_id}", case=case.code)
         return case.code
 
 
@@ -249,6 +250,7 @@ def unlink(db: Database, document_id: int, actor: str) -> None:
         )
         doc.candidates = []
         _event(session, doc, "unlinked", actor, previous, "manual")
+        audit.record(session, actor, "link.remove", f"document:{document_id}")
 
 
 def link_history(session: Session, document_id: int) -> list[dict[str, Any]]:

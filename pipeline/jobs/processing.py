@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from pipeline.archive.store import place_file, safe_name, unique_path
-from pipeline.chain import DocumentResult
+from pipeline.chain import DocumentResult, page_marks
 from pipeline.errors import NotFound
 from pipeline.extract import Extraction
 from pipeline.jobs import searching
@@ -142,6 +142,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
                     confidence=p.confidence,
                     source=p.source,
                     dpi=p.dpi,
+                    marks=page_marks(p, settings.ocr.flag_below),
                     corrections=[
                         WordCorrection(
                             before=c.before,

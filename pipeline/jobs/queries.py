@@ -87,6 +87,18 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
         data["inbox_path"] = doc.inbox_path
         data["output_sha256"] = doc.output_sha256
         data["printed_number"] = doc.printed_number
+        data["review_note"] = doc.review_note
+        data["approved_by"] = doc.approved_by
+        data["versions"] = [
+            {
+                "version": v.version,
+                "signer": v.signer,
+                "level": v.level,
+                "signed_at": _iso(v.signed_at),
+                "sha256": v.sha256,
+            }
+            for v in doc.versions
+        ]
         data["cited"] = [n.number for n in doc.numbers if not n.own]
         data["parties"] = [
             {
@@ -114,6 +126,7 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
                 "confidence": p.confidence,
                 "source": p.source,
                 "dpi": p.dpi,
+                "marks": p.marks or [],
                 "corrections": [
                     {
                         "before": c.before,

@@ -159,6 +159,9 @@ class Page(Base):
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     source: Mapped[str] = mapped_column(String(16), default="ocr")
     dpi: Mapped[float] = mapped_column(Float, default=0.0)
+    # Words a reviewer should look at: [{"kind": "low"|"corrected", "text", "before",
+    # "confidence", "box": [x0, y0, x1, y1] as fractions of the upright page}].
+    marks: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, nullable=True)
 
     document: Mapped[Document] = relationship(back_populates="pages")
     corrections: Mapped[list[WordCorrection]] = relationship(
@@ -341,6 +344,24 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     role: Mapped[str] = mapped_column(String(16))  # clerk, officer, archivist, admin
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # argon2id hash; empty: the user acts through the CLI only and cannot log in to the web.
+    password_hash: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")  # "", vi, en
+
+
+class WebSession(Base):
+    """A logged-in browser: only the token's SHA-256 is kept, so a copied table opens nothing."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))  # the token every change must carry
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
 
 
 class SignedVersion(Base):

@@ -1,0 +1,92 @@
+"""The FastAPI application: pages, the API, static files, and errors turned into answers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from pipeline import __version__
+from pipeline.errors import (
+    HosoError,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    StorageError,
+    TooManyAttempts,
+)
+from pipeline.records.database import Database
+from pipeline.settings import Settings
+from pipeline.web import api, pages
+from pipeline.web.context import Web
+from pipeline.web.i18n import headline
+from pipeline.web.tasks import Tasks
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+_STATUS: tuple[tuple[type[HosoError], int], ...] = (
+    (TooManyAttempts, 429),
+    (NotAuthenticated, 401),
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (InvalidInput, 422),
+    (StorageError, 507),
+)
+
+
+def status_of(error: HosoError) -> int:
+    """The HTTP status that says what kind of error this is."""
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def create_app(settings: Settings, db: Database) -> FastAPI:
+    """Build the application around one settings object and one database."""
+    app = FastAPI(
+        title="hoso",
+        version=__version__,
+        description="Digitized case files of a civil-judgment enforcement office.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.web = Web(settings, db, Tasks())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(HosoError)
+    async def hoso_error(request: Request, exc: HosoError) -> Response:
+        status = status_of(exc)
+        if status == 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": exc.message}, status_code=status)
+        if status == 401 and request.method == "GET":
+            query = f"?{request.url.query}" if request.url.query else ""
+            target = quote(request.url.path + query, safe="")
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        return pages.error_page(request, exc, headline(exc), status)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'self'; object-src 'self'",
+        )
+        return response
+
+    return app

@@ -1,0 +1,182 @@
+"""Interface text in Vietnamese (the default) and English.
+
+The English sentence is the key; a missing Vietnamese entry falls back to English, and a test
+checks that every text the templates use has its Vietnamese form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline.errors import (
+    HosoError,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    StorageError,
+    TooManyAttempts,
+)
+
+LANGUAGES = ("vi", "en")
+
+VI: dict[str, str] = {
+    "hoso": "hoso",
+    "Log in": "Đăng nhập",
+    "Log out": "Đăng xuất",
+    "User name": "Tên đăng nhập",
+    "Password": "Mật khẩu",
+    "Language": "Ngôn ngữ",
+    "Inbox": "Hộp tiếp nhận",
+    "Review": "Duyệt hồ sơ",
+    "Search": "Tra cứu",
+    "Cases": "Vụ việc",
+    "Audit log": "Nhật ký",
+    "Upload scans": "Tải bản quét lên",
+    "Drop scans here or choose files": "Kéo thả bản quét vào đây hoặc chọn tệp",
+    "Choose files": "Chọn tệp",
+    "Batch": "Lô",
+    "New batch": "Lô mới",
+    "Existing batch": "Lô đã có",
+    "Upload": "Tải lên",
+    "Uploading": "Đang tải lên",
+    "Uploaded": "Đã tải lên",
+    "Waiting in the inbox": "Đang chờ trong hộp tiếp nhận",
+    "Documents": "Hồ sơ",
+    "File": "Tệp",
+    "State": "Trạng thái",
+    "Pages": "Số trang",
+    "Problem": "Sự cố",
+    "Retry": "Xử lý lại",
+    "Resubmit": "Gửi duyệt lại",
+    "Nothing is waiting.": "Không có tệp nào đang chờ.",
+    "No documents yet.": "Chưa có hồ sơ nào.",
+    "Batches ready for review": "Các lô chờ duyệt",
+    "Ready": "Chờ duyệt",
+    "No batch is waiting for review.": "Không có lô nào chờ duyệt.",
+    "Open": "Mở",
+    "Type": "Loại",
+    "Number": "Số",
+    "Issuer": "Cơ quan ban hành",
+    "Date": "Ngày",
+    "Case type": "Loại việc",
+    "Case": "Vụ việc",
+    "Confidence": "Độ tin cậy",
+    "Note": "Ghi chú",
+    "Leave out": "Loại ra",
+    "Approve and sign": "Duyệt và ký số",
+    "Return to clerks": "Trả lại văn thư",
+    "Reason": "Lý do",
+    "Return": "Trả lại",
+    "Fields": "Thông tin trích xuất",
+    "Parties": "Đương sự",
+    "Role": "Vai trò",
+    "Name": "Họ tên",
+    "Save corrections": "Lưu chỉnh sửa",
+    "Case link": "Liên kết vụ việc",
+    "Accept": "Chấp nhận",
+    "Choose": "Chọn",
+    "Case code": "Mã vụ việc",
+    "Candidates": "Vụ việc gợi ý",
+    "Score": "Điểm",
+    "Page": "Trang",
+    "Previous page": "Trang trước",
+    "Next page": "Trang sau",
+    "Words read with low confidence": "Từ nhận dạng kém chắc chắn",
+    "Words corrected automatically": "Từ được tự động sửa",
+    "Download": "Tải về",
+    "Signed PDF": "Bản PDF đã ký",
+    "Searchable PDF": "Bản PDF tìm kiếm được",
+    "Original scan": "Bản quét gốc",
+    "Signature and fixity": "Chữ ký số và toàn vẹn",
+    "Check now": "Kiểm tra ngay",
+    "intact": "nguyên vẹn",
+    "Signed by": "Người ký",
+    "Signing": "Đang ký số",
+    "Signing finished": "Đã ký xong",
+    "signed": "đã ký",
+    "refused": "bị từ chối",
+    "left out": "loại ra",
+    "Back to the batch": "Quay lại lô",
+    "Query": "Từ khóa",
+    "Party": "Đương sự",
+    "Year": "Năm",
+    "Damaged spellings too": "Tìm cả chữ nhận dạng sai",
+    "No document matches.": "Không có hồ sơ phù hợp.",
+    "results": "kết quả",
+    "Agency": "Cơ quan",
+    "Debtors": "Người phải thi hành án",
+    "Creditors": "Người được thi hành án",
+    "Decision numbers": "Số quyết định",
+    "Judgment numbers": "Số bản án",
+    "Amount": "Số tiền",
+    "Status": "Tình trạng",
+    "Time": "Thời gian",
+    "Who": "Người thực hiện",
+    "Action": "Thao tác",
+    "Subject": "Đối tượng",
+    "Details": "Chi tiết",
+    "Skip to content": "Tới nội dung chính",
+    "Corrections saved.": "Đã lưu chỉnh sửa.",
+    "Nothing changed.": "Không có gì thay đổi.",
+    "Returned to the clerks.": "Đã trả lại văn thư.",
+    "Queued again.": "Đã đưa vào hàng đợi xử lý lại.",
+    "Sent for review again.": "Đã gửi duyệt lại.",
+    "Linked to the case.": "Đã liên kết vụ việc.",
+    "all": "tất cả",
+    "received": "đã tiếp nhận",
+    "processing": "đang xử lý",
+    "ready": "chờ duyệt",
+    "failed": "lỗi",
+    "duplicate": "trùng",
+    "returned": "bị trả lại",
+    "approved": "đã duyệt",
+    "archived": "đã lưu trữ",
+    "clerk": "văn thư",
+    "officer": "cán bộ ký duyệt",
+    "archivist": "lưu trữ viên",
+    "admin": "quản trị",
+    "Open the page of the hit": "Mở trang có kết quả",
+    "Not linked": "Chưa liên kết",
+    "Returned with the note": "Bị trả lại với ghi chú",
+    "Error": "Lỗi",
+    "You are not logged in.": "Bạn chưa đăng nhập.",
+    "You may not do this.": "Bạn không có quyền làm việc này.",
+    "Not found.": "Không tìm thấy.",
+    "The value is not valid.": "Giá trị không hợp lệ.",
+    "Too many failed log-ins.": "Đăng nhập sai quá nhiều lần.",
+    "The file could not be stored.": "Không lưu được tệp.",
+    "Something went wrong.": "Đã xảy ra lỗi.",
+    "Uploads go to the inbox; the watcher reads them within seconds.": (
+        "Tệp tải lên được đưa vào hộp tiếp nhận và được xử lý sau vài giây."
+    ),
+    "Every edit is recorded in the audit log.": "Mọi chỉnh sửa đều được ghi vào nhật ký.",
+    "Cannot be edited now.": "Hiện không thể chỉnh sửa.",
+    "Approved documents are signed with your configured key.": (
+        "Hồ sơ được duyệt sẽ được ký bằng khóa đã cấu hình của bạn."
+    ),
+}
+
+_HEADLINES: tuple[tuple[type[HosoError], str], ...] = (
+    (TooManyAttempts, "Too many failed log-ins."),
+    (NotAuthenticated, "You are not logged in."),
+    (NotAllowed, "You may not do this."),
+    (NotFound, "Not found."),
+    (InvalidInput, "The value is not valid."),
+    (StorageError, "The file could not be stored."),
+)
+
+
+def translator(language: str) -> Callable[[str], str]:
+    """The function templates call as ``_``: English in, the user's language out."""
+    if language == "vi":
+        return lambda text: VI.get(text, text)
+    return lambda text: text
+
+
+def headline(error: HosoError) -> str:
+    """A short sentence (English key) saying what kind of thing went wrong."""
+    for kind, text in _HEADLINES:
+        if isinstance(error, kind):
+            return text
+    return "Something went wrong."

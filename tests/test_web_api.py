@@ -1,0 +1,277 @@
+"""The JSON API: every endpoint refuses strangers and wrong roles; the whole review path works."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.jobs import accounts, approval, audit
+from pipeline.web.app import create_app
+from pipeline.web.i18n import VI
+from tests.conftest import Scans
+from tests.synthetic.documents import make_document
+from tests.web_fixtures import (
+    BATCH,
+    PASSWORD,
+    ROLE_USER,
+    SCAN_SEED,
+    Office,
+    open_office,
+    process_scans,
+)
+
+EVERYONE = {"clerk", "officer", "archivist", "admin"}
+READERS = {"archivist", "officer", "admin"}
+EDITORS = {"clerk", "officer", "admin"}
+OFFICERS = {"officer", "admin"}
+# Every API endpoint and who may call it; a new endpoint must be added here (checked below).
+ROUTES: list[tuple[str, str, set[str]]] = [
+    ("DELETE", "/api/session", EVERYONE),
+    ("GET", "/api/me", EVERYONE),
+    ("GET", "/api/inbox", {"clerk", "officer", "admin"}),
+    ("POST", "/api/uploads", {"clerk", "admin"}),
+    ("POST", "/api/documents/{document_id}/retry", {"clerk", "officer", "admin"}),
+    ("POST", "/api/documents/{document_id}/resubmit", {"clerk", "admin"}),
+    ("GET", "/api/batches", OFFICERS),
+    ("GET", "/api/batches/{batch:path}/documents", OFFICERS),
+    ("POST", "/api/batches/{batch:path}/return", OFFICERS),
+    ("POST", "/api/batches/{batch:path}/approve", OFFICERS),
+    ("GET", "/api/tasks/{task_id}", OFFICERS),
+    ("GET", "/api/documents/{document_id}", EVERYONE),
+    ("PATCH", "/api/documents/{document_id}/fields", EDITORS),
+    ("POST", "/api/documents/{document_id}/case", EDITORS),
+    ("POST", "/api/documents/{document_id}/case/accept", EDITORS),
+    ("GET", "/api/documents/{document_id}/verify", READERS),
+    ("GET", "/api/documents/{document_id}/files/{kind}", READERS),
+    ("GET", "/api/documents/{document_id}/pages/{page}.png", EVERYONE),
+    ("GET", "/api/search", READERS),
+    ("GET", "/api/cases/{code:path}", READERS),
+    ("GET", "/api/audit", {"admin"}),
+]
+SAMPLE = {
+    "document_id": "1",
+    "batch:path": "L%C3%B4%201",
+    "task_id": "nope",
+    "kind": "original",
+    "page": "1",
+    "code:path": "THA-2021-0042",
+}
+
+
+def concrete(path: str) -> str:
+    for key, value in SAMPLE.items():
+        path = path.replace("{" + key + "}", value)
+    return path
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory: pytest.TempPathFactory, scans: Scans) -> Office:
+    office = open_office(tmp_path_factory.mktemp("office"))
+    broken = office.root / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
+    process_scans(office, {"quyet-dinh.pdf": scans.pdf(), "hong.pdf": broken})
+    return office
+
+
+@pytest.fixture(scope="module")
+def app(office: Office) -> Iterator[Any]:
+    db = office.database()
+    yield create_app(office.settings, db)
+    db.close()
+
+
+def client_for(app: Any, role: str | None) -> TestClient:
+    client = TestClient(app)
+    if role is not None:
+        answer = client.post("/api/session", json={"name": ROLE_USER[role], "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return client
+
+
+def call(client: TestClient, method: str, path: str, **kwargs: Any) -> Any:
+    return client.request(method, concrete(path), **kwargs)
+
+
+def test_the_route_table_lists_every_endpoint(app: Any) -> None:
+    spec = TestClient(app).get("/api/openapi.json").json()
+    served = {(m.upper(), path) for path, item in spec["paths"].items() for m in item}
+    listed = {(m, p.replace(":path", "")) for m, p, _ in ROUTES}
+    assert served - {("POST", "/api/session")} == listed
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in ROUTES])
+def test_strangers_are_refused(app: Any, method: str, path: str) -> None:
+    answer = call(TestClient(app), method, path)
+    assert answer.status_code == 401, answer.text
+    assert answer.json() == {"error": "Log in first."}
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), ROUTES)
+def test_wrong_roles_are_refused(app: Any, method: str, path: str, allowed: set[str]) -> None:
+    for role in sorted(EVERYONE - allowed):
+        answer = call(client_for(app, role), method, path, json={})
+        assert answer.status_code == 403, (role, answer.text)
+        assert "this needs the role" in answer.json()["error"]
+
+
+def test_changes_without_the_csrf_token_are_refused(app: Any) -> None:
+    officer = client_for(app, "officer")
+    del officer.headers["X-CSRF-Token"]
+    answer = officer.patch("/api/documents/1/fields", json={"number": "1/QĐ-CCTHADS"})
+    assert answer.status_code == 403 and "CSRF" in answer.json()["error"]
+    answer = officer.post(
+        "/api/batches/L%C3%B4%201/approve", json={}, headers={"X-CSRF-Token": "forged"}
+    )
+    assert answer.status_code == 403
+    assert officer.get("/api/batches").status_code == 200  # reading needs no token
+
+
+def test_failed_log_ins_are_limited_and_audited(app: Any, office: Office) -> None:
+    db = office.database()
+    approval.add_user(db, "thu", "archivist", "test")
+    accounts.set_password(db, "thu", PASSWORD, "test")
+    client = TestClient(app)
+    for _ in range(3):
+        answer = client.post("/api/session", json={"name": "thu", "password": "sai"})
+        assert answer.status_code == 401
+        assert answer.json()["error"] == "The user name or the password is wrong."
+    answer = client.post("/api/session", json={"name": "thu", "password": PASSWORD})
+    assert answer.status_code == 429 and "Wait 1 minute " in answer.json()["error"]
+    failed = audit.list_entries(db, action="login.failed", subject="user:thu")
+    db.close()
+    assert len(failed) == 3
+    # Another user is not held back by thu's failures; an unknown name gets the same refusal.
+    assert client.post("/api/session", json={"name": "ai", "password": "x"}).status_code == 401
+    assert client_for(app, "clerk").get("/api/me").json()["role"] == "clerk"
+
+
+def test_cookie_is_http_only_and_same_site(app: Any) -> None:
+    answer = TestClient(app).post("/api/session", json={"name": "lan", "password": PASSWORD})
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "hoso_session=" in cookie
+
+
+def test_clerk_uploads_watches_and_retries(app: Any, office: Office) -> None:
+    clerk = client_for(app, "clerk")
+    inbox = clerk.get("/api/inbox").json()
+    failed = [d for d in inbox["documents"] if d["file"] == "hong.pdf"]
+    assert failed and failed[0]["state"] == "failed" and failed[0]["error"]
+    answer = clerk.post(
+        "/api/uploads",
+        data={"batch": "Lô 2"},
+        files=[("files", ("bản quét.pdf", io.BytesIO(b"%PDF-1.4 upload"), "application/pdf"))],
+    )
+    assert answer.status_code == 200, answer.text
+    assert (office.root / "inbox" / "Lô 2" / "bản quét.pdf").read_bytes() == b"%PDF-1.4 upload"
+    waiting = clerk.get("/api/inbox").json()["waiting"]
+    assert {"file": "bản quét.pdf", "batch": "Lô 2"}.items() <= waiting[0].items()
+    bad = clerk.post("/api/uploads", data={"batch": "../x"}, files=[("files", ("a.pdf", b"x"))])
+    assert bad.status_code == 422 and "batch name" in bad.json()["error"]
+    retried = clerk.post(f"/api/documents/{failed[0]['id']}/retry")
+    assert retried.status_code == 200
+    again = clerk.post(f"/api/documents/{failed[0]['id']}/retry")
+    assert again.status_code == 403 and "not failed" in again.json()["error"]
+    db = office.database()
+    (upload,) = audit.list_entries(db, action="upload")
+    db.close()
+    assert upload["actor"] == "lan" and upload["subject"] == "inbox:Lô 2/bản quét.pdf"
+
+
+def _document(client: TestClient, name: str = "quyet-dinh.pdf") -> dict[str, Any]:
+    docs = client.get(f"/api/batches/{BATCH}/documents").json()["documents"]
+    return next(d for d in docs if d["file"] == name)
+
+
+def test_officer_reviews_corrects_returns_approves_and_signs(
+    app: Any, office: Office, scans: Scans
+) -> None:
+    officer, clerk, reader = (client_for(app, r) for r in ("officer", "clerk", "archivist"))
+    doc_id = _document(officer)["id"]
+    doc = officer.get(f"/api/documents/{doc_id}").json()
+    truth = make_document(SCAN_SEED, pages=2)
+    assert doc["state"] == "ready" and doc["pages"] == 2
+    assert all("marks" in p for p in doc["page_details"])
+    image = officer.get(f"/api/documents/{doc_id}/pages/1.png?size=thumb")
+    assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert officer.get(f"/api/documents/{doc_id}/pages/9.png").status_code == 404
+
+    # The officer corrects the number: a review correction, audited, not authorship.
+    answer = officer.patch(f"/api/documents/{doc_id}/fields", json={"number": "888/QĐ-CCTHADS"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["changed"]["number"][1] == "888/QĐ-CCTHADS"
+    invalid = officer.patch(f"/api/documents/{doc_id}/fields", json={"date": "hôm qua"})
+    assert invalid.status_code == 422
+    answer = officer.patch(f"/api/documents/{doc_id}/fields", json={"number": truth.number})
+    assert answer.status_code == 200
+    db = office.database()
+    reviews = audit.list_entries(db, action="field.review", subject=f"document:{doc_id}")
+    db.close()
+    assert len(reviews) == 2 and reviews[0]["actor"] == "truong"
+
+    assert officer.post(f"/api/documents/{doc_id}/case", json={"case": "THA-0"}).status_code == 404
+    linked = officer.post(f"/api/documents/{doc_id}/case", json={"case": "THA-2021-0042"})
+    assert linked.json()["case"] == "THA-2021-0042"
+
+    # Returned with a reason, resubmitted by the clerk, then approved and signed.
+    returned = officer.post(
+        f"/api/batches/{BATCH}/return", json={"reason": "Thiếu trang 3", "documents": [doc_id]}
+    )
+    assert returned.json()["returned"] == [doc_id]
+    assert officer.post(f"/api/batches/{BATCH}/return", json={"reason": " "}).status_code == 403
+    assert _document(officer)["state"] == "returned" and _document(officer)["note"]
+    assert clerk.post(f"/api/documents/{doc_id}/resubmit").status_code == 200
+
+    started = officer.post(f"/api/batches/{BATCH}/approve", json={"exclude": []})
+    assert started.status_code == 202
+    task = started.json()["task"]
+    app.state.web.tasks.wait(task, 120)
+    progress = officer.get(f"/api/tasks/{task}").json()
+    assert progress["finished"] and not progress["error"], progress
+    assert progress["percent"] == 100 and progress["done"] == progress["total"] == 1
+    assert [s["id"] for s in progress["result"]["signed"]] == [doc_id]
+    assert client_for(app, "admin").get(f"/api/tasks/{task}").status_code == 200
+
+    checks = reader.get(f"/api/documents/{doc_id}/verify").json()
+    assert {c["kind"] for c in checks} == {"original", "searchable", "signed v1"}
+    assert all(c["problem"] == "" for c in checks)
+    signed = reader.get(f"/api/documents/{doc_id}/files/signed")
+    assert signed.status_code == 200 and signed.content.startswith(b"%PDF")
+    assert "v1.signed.pdf" in signed.headers["content-disposition"]
+    original = reader.get(f"/api/documents/{doc_id}/files/original")
+    assert original.content == scans.pdf().read_bytes()  # the very bytes the clerk scanned
+    db = office.database()
+    downloads = audit.list_entries(db, action="download")
+    db.close()
+    assert [d["details"]["kind"] for d in downloads] == ["original", "signed"]
+    late = officer.patch(f"/api/documents/{doc_id}/fields", json={"number": "1/QĐ"})
+    assert late.status_code == 403 and "archived" in late.json()["error"]
+
+    # The archivist finds it by a party's name typed without diacritics.
+    debtor = dict((r, n) for r, n in truth.parties)["debtor"]
+    from pipeline.text.fold import fold
+
+    hits = reader.get("/api/search", params={"q": fold(debtor)}).json()
+    assert hits and hits[0]["id"] == doc_id
+    assert reader.get("/api/search", params={"q": " "}).status_code == 422
+    case = reader.get("/api/cases/THA-2021-0042").json()
+    assert [d["id"] for d in case["documents"]] == [doc_id]
+    log = client_for(app, "admin").get("/api/audit").json()
+    assert log["whole"] and log["entries"] > 10
+
+
+def test_vietnamese_has_every_text_the_templates_use() -> None:
+    import re
+
+    templates = Path(__file__).parent.parent / "pipeline" / "web" / "templates"
+    used = set()
+    for page in templates.glob("*.html"):
+        used |= set(re.findall(r'_\("([^"]+)"\)', page.read_text(encoding="utf-8")))
+        used |= set(re.findall(r"_\('([^']+)'\)", page.read_text(encoding="utf-8")))
+    missing = sorted(text for text in used if text not in VI)
+    assert not missing

@@ -1,0 +1,126 @@
+"""A small office for the web tests: users with passwords, a case, and scans read by real OCR."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.jobs import accounts, approval, cases
+from pipeline.records.database import Database
+from pipeline.settings import REPO_ROOT, Settings, load_settings
+from tests.conftest import TESSDATA
+from tests.synthetic.documents import make_document
+from tests.test_cli import HOSO
+
+PASSWORD = "mật-khẩu-thử-1"
+USERS = {"lan": "clerk", "truong": "officer", "kho": "archivist", "quan": "admin"}
+ROLE_USER = {role: name for name, role in USERS.items()}
+BATCH = "Lô 1"
+SCAN_SEED = 11  # the seed Scans.pdf() renders
+
+
+@dataclass(frozen=True)
+class Office:
+    """Where everything lives and what the test knows about it."""
+
+    root: Path
+    env: dict[str, str]
+    settings: Settings
+
+    def database(self) -> Database:
+        """A fresh handle on the office's database."""
+        return Database.open(self.settings.resolved_database_url, 10)
+
+
+def office_env(root: Path) -> dict[str, str]:
+    """The environment for running the real ``hoso`` command against ``root``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+    env.update(
+        {
+            "HOSO_INBOX": str(root / "inbox"),
+            "HOSO_ARCHIVE": str(root / "archive"),
+            "HOSO_DATABASE_URL": f"sqlite:///{root}/hoso.db",
+            "HOSO_WORK_DIR": str(root / "work"),
+            "HOSO_WATCH__STABLE_SECONDS": "0.3",
+            "HOSO_WATCH__POLL_INTERVAL": "0.2",
+            "HOSO_JOBS": "2",
+            "HOSO_OCR__TESSDATA": str(TESSDATA),
+        }
+    )
+    return env
+
+
+def office_settings(root: Path) -> Settings:
+    """The same office as settings, for building the application in the test process."""
+    return load_settings(
+        REPO_ROOT / "config.yaml",
+        inbox=root / "inbox",
+        archive=root / "archive",
+        work_dir=root / "work",
+        database_url=f"sqlite:///{root}/hoso.db",
+        jobs=2,
+        base_dir=REPO_ROOT,
+        watch={"stable_seconds": 0.3, "poll_interval": 0.2},
+        ocr={"tessdata": str(TESSDATA)},
+        web={"login_attempts": 3, "login_window_seconds": 60},
+    )
+
+
+def hoso(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
+    """Run the real CLI; fail with its error output when it fails."""
+    proc = subprocess.run(
+        HOSO + args, capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def open_office(root: Path) -> Office:
+    """Users with passwords, the signing keys, and the case the scan belongs to."""
+    env = office_env(root)
+    settings = office_settings(root)
+    hoso(["db", "upgrade"], env)
+    hoso(["keys", "init"], env)
+    db = Database.open(settings.resolved_database_url, 10)
+    try:
+        for name, role in USERS.items():
+            approval.add_user(db, name, role, "setup")
+        for name in USERS:  # the CLI path for one, the jobs layer for the rest (same code)
+            if name == "lan":
+                subprocess.run(
+                    [*HOSO, "users", "password", name, "--stdin"],
+                    input=PASSWORD + "\n",
+                    text=True,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+            else:
+                accounts.set_password(db, name, PASSWORD, "setup")
+        truth = make_document(SCAN_SEED, pages=2)
+        parties = dict((role, name) for role, name in truth.parties)
+        cases.add_case(
+            db,
+            cases.CaseInput(
+                "THA-2021-0042",
+                agency="Chi cục THADS",
+                decisions=(truth.number,),
+                debtors=(parties["debtor"],),
+                creditors=(parties["creditor"],),
+            ),
+        )
+    finally:
+        db.close()
+    return Office(root, env, settings)
+
+
+def process_scans(office: Office, files: dict[str, Path], batch: str = BATCH) -> None:
+    """Copy scans into the inbox and let the real watcher read them."""
+    folder = office.root / "inbox" / batch
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, source in files.items():
+        shutil.copy(source, folder / name)
+    hoso(["watch", "--once"], office.env)
