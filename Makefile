@@ -6,8 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
 	fonts-liberation2 fonts-noto-core fonts-dejavu-core python3-venv ca-certificates
-# OCRmyPDF (the benchmark's reference) needs these too.
-TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2
+# OCRmyPDF (the benchmark's reference) needs these too; Chromium runs the browser tests.
+TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2 chromium
 
 .PHONY: setup system venv models db run test lint bench bench-extraction bench-linking bench-search clean help
 .DEFAULT_GOAL := help

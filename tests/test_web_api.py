@@ -275,3 +275,90 @@ def test_vietnamese_has_every_text_the_templates_use() -> None:
         used |= set(re.findall(r"_\('([^']+)'\)", page.read_text(encoding="utf-8")))
     missing = sorted(text for text in used if text not in VI)
     assert not missing
+
+
+# The pages: the same rules, answered as pages (a stranger is sent to the log-in form).
+PAGES: list[tuple[str, str, set[str]]] = [
+    ("GET", "/inbox", {"clerk", "officer", "admin"}),
+    ("GET", "/inbox/live", {"clerk", "officer", "admin"}),
+    ("POST", "/inbox/upload", {"clerk", "admin"}),
+    ("POST", "/documents/{document_id}/retry", {"clerk", "officer", "admin"}),
+    ("POST", "/documents/{document_id}/resubmit", {"clerk", "admin"}),
+    ("GET", "/batches", OFFICERS),
+    ("GET", "/batches/{batch:path}/review", OFFICERS),
+    ("POST", "/batches/{batch:path}/return", OFFICERS),
+    ("POST", "/batches/{batch:path}/approve", OFFICERS),
+    ("GET", "/tasks/{task_id}", OFFICERS),
+    ("GET", "/tasks/{task_id}/progress", OFFICERS),
+    ("GET", "/documents/{document_id}", EVERYONE),
+    ("POST", "/documents/{document_id}/fields", EDITORS),
+    ("POST", "/documents/{document_id}/case", EDITORS),
+    ("POST", "/documents/{document_id}/case/accept", EDITORS),
+    ("GET", "/documents/{document_id}/checks", READERS),
+    ("GET", "/search", READERS),
+    ("GET", "/cases/{code:path}", READERS),
+    ("GET", "/audit", {"admin"}),
+    ("POST", "/logout", EVERYONE),
+    ("POST", "/language", EVERYONE),
+]
+OPEN_PAGES = {("GET", "/"), ("GET", "/login"), ("POST", "/login")}
+
+
+def test_the_page_table_lists_every_page() -> None:
+    from pipeline.web import pages
+
+    served = {
+        (method, route.path)
+        for route in pages.router.routes
+        for method in getattr(route, "methods", set()) - {"HEAD"}
+    }
+    assert served - OPEN_PAGES == {(m, p) for m, p, _ in PAGES}
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), PAGES)
+def test_pages_refuse_strangers_and_wrong_roles(
+    app: Any, method: str, path: str, allowed: set[str]
+) -> None:
+    stranger = call(TestClient(app), method, path, follow_redirects=False)
+    if method == "GET":
+        assert stranger.status_code == 303
+        assert stranger.headers["location"].startswith("/login?next=%2F")
+    else:
+        assert stranger.status_code == 401 and "Bạn chưa đăng nhập." in stranger.text
+    for role in sorted(EVERYONE - allowed):
+        answer = call(client_for(app, role), method, path, data={}, follow_redirects=False)
+        assert answer.status_code == 403, (role, answer.text)
+        assert "Bạn không có quyền làm việc này." in answer.text
+
+
+def test_forms_without_the_csrf_token_are_refused(app: Any) -> None:
+    officer = client_for(app, "officer")
+    token = officer.headers.pop("X-CSRF-Token")
+    for path in ("/documents/1/case", "/batches/L%C3%B4%201/approve", "/logout"):
+        answer = officer.post(path, data={"case": "THA-2021-0042"}, follow_redirects=False)
+        assert answer.status_code == 403 and "CSRF" in answer.text
+    answer = officer.post(
+        "/language", data={"lang": "en", "csrf_token": token}, follow_redirects=False
+    )
+    assert answer.status_code == 303  # the token in the form is enough
+    assert "Log out" in officer.get("/batches").text
+
+
+def test_the_log_in_form_is_guarded_and_redirects_home(app: Any) -> None:
+    client = TestClient(app)
+    form = {"name": "truong", "password": PASSWORD, "csrf_token": "x"}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 403
+    page = client.get("/login?next=/search")
+    token = page.cookies.get("hoso_login") or client.cookies.get("hoso_login")
+    assert token and f'value="{token}"' in page.text
+    wrong = client.post("/login", data={**form, "csrf_token": token, "password": "sai"})
+    assert wrong.status_code == 401 and "The user name or the password is wrong." in wrong.text
+    answer = client.post(
+        "/login",
+        data={**form, "csrf_token": token, "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/batches"
+    csp = client.get("/batches").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe" not in csp

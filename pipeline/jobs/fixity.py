@@ -32,6 +32,7 @@ class FileCheck:
     kind: str  # original, searchable, signed v<k>
     path: str
     problem: str = ""
+    signer: str = ""  # for a signed version: who signed, as the certificate names them
 
 
 @lru_cache(maxsize=4)
@@ -51,8 +52,10 @@ def _check(item: tuple[int, str, Path, str, tuple[Path, ...]]) -> FileCheck:
             checks = check_pdf(path, _roots(roots))
         except Exception as exc:  # damaged beyond reading is a failed check
             return FileCheck(document_id, kind, str(path), f"unreadable ({exc.__class__.__name__})")
+        signer = "; ".join(c.signer for c in checks)
         if not checks or not all(c.ok for c in checks):
-            return FileCheck(document_id, kind, str(path), "signature check failed")
+            return FileCheck(document_id, kind, str(path), "signature check failed", signer)
+        return FileCheck(document_id, kind, str(path), signer=signer)
     return FileCheck(document_id, kind, str(path))
 
 

@@ -91,6 +91,8 @@ VI: dict[str, str] = {
     "Signature and fixity": "Chữ ký số và toàn vẹn",
     "Check now": "Kiểm tra ngay",
     "intact": "nguyên vẹn",
+    "original": "bản quét gốc",
+    "searchable": "bản PDF tìm kiếm được",
     "Signed by": "Người ký",
     "Signing": "Đang ký số",
     "Signing finished": "Đã ký xong",
@@ -151,11 +153,59 @@ VI: dict[str, str] = {
         "Tệp tải lên được đưa vào hộp tiếp nhận và được xử lý sau vài giây."
     ),
     "Every edit is recorded in the audit log.": "Mọi chỉnh sửa đều được ghi vào nhật ký.",
+    "Extraction was unsure of this value; check it against the page.": (
+        "Giá trị này trích xuất chưa chắc chắn; hãy đối chiếu với trang văn bản."
+    ),
+    "file(s) uploaded": "tệp đã tải lên",
     "Cannot be edited now.": "Hiện không thể chỉnh sửa.",
     "Approved documents are signed with your configured key.": (
         "Hồ sơ được duyệt sẽ được ký bằng khóa đã cấu hình của bạn."
     ),
 }
+
+# Codes stored in the records, as people read them.
+CODES: dict[str, str] = {
+    "judgment": "Judgment",
+    "court_decision": "Court decision",
+    "enforcement_decision": "Enforcement decision",
+    "verification_record": "Verification record",
+    "seizure_record": "Seizure record",
+    "notice": "Notice",
+    "request": "Request",
+    "other": "Other",
+    "plaintiff": "Plaintiff",
+    "defendant": "Defendant",
+    "related_party": "Related party",
+    "petitioner": "Petitioner",
+    "respondent": "Respondent",
+    "accused": "Accused",
+    "victim": "Victim",
+    "debtor": "Debtor",
+    "creditor": "Creditor",
+    "representative": "Representative",
+}
+VI.update(
+    {
+        "Judgment": "Bản án",
+        "Court decision": "Quyết định của Tòa án",
+        "Enforcement decision": "Quyết định thi hành án",
+        "Verification record": "Biên bản xác minh",
+        "Seizure record": "Biên bản kê biên",
+        "Notice": "Thông báo",
+        "Request": "Đơn yêu cầu",
+        "Other": "Khác",
+        "Plaintiff": "Nguyên đơn",
+        "Defendant": "Bị đơn",
+        "Related party": "Người có quyền lợi, nghĩa vụ liên quan",
+        "Petitioner": "Người yêu cầu",
+        "Respondent": "Người bị yêu cầu",
+        "Accused": "Bị cáo",
+        "Victim": "Bị hại",
+        "Debtor": "Người phải thi hành án",
+        "Creditor": "Người được thi hành án",
+        "Representative": "Người đại diện",
+    }
+)
 
 _HEADLINES: tuple[tuple[type[HosoError], str], ...] = (
     (TooManyAttempts, "Too many failed log-ins."),
@@ -170,8 +220,8 @@ _HEADLINES: tuple[tuple[type[HosoError], str], ...] = (
 def translator(language: str) -> Callable[[str], str]:
     """The function templates call as ``_``: English in, the user's language out."""
     if language == "vi":
-        return lambda text: VI.get(text, text)
-    return lambda text: text
+        return lambda text: VI.get(CODES.get(text, text), CODES.get(text, text))
+    return lambda text: CODES.get(text, text)
 
 
 def headline(error: HosoError) -> str:

@@ -47,7 +47,7 @@
         bar.value = 100;
         if (xhr.status === 200) {
           document.getElementById("live").innerHTML = xhr.responseText;
-          status.textContent = "✓ " + input.files.length;
+          status.textContent = "✓ " + input.files.length + " " + (status.dataset.done || "");
           status.className = "flash";
           form.reset();
         } else {
