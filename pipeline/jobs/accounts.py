@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,6 +25,14 @@ from pipeline.records.database import Database
 from pipeline.records.models import AuditEntry, User, WebSession, utcnow
 
 _HASHER = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so a refusal takes as long either way."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 MIN_PASSWORD = 10
 LANGUAGES = ("vi", "en")
 
@@ -95,25 +104,31 @@ def log_in(
     learn which names exist.
     """
     name = name.strip()
+    refused = False
+    ok = False
     with db.session() as session:
         if _recent_failures(session, name, limit.window_seconds) >= limit.attempts:
+            # Recorded, then refused once the entry is committed (raising here would undo it).
             audit.record(session, name or "?", "login.refused", f"user:{name}", client=client)
-            minutes = max(1, round(limit.window_seconds / 60))
-            wait = f"{minutes} minute" + ("s" if minutes > 1 else "")
-            raise TooManyAttempts(
-                f"Too many failed log-ins for {name}. Wait {wait} and try again, "
-                "or ask an admin to set a new password."
-            )
-        user = session.scalars(select(User).where(User.name == name)).one_or_none()
-        ok = False
-        if user is not None and user.password_hash:
+            refused = True
+        else:
+            user = session.scalars(select(User).where(User.name == name)).one_or_none()
+            # An unknown name costs the same hashing time, so timing does not reveal names.
+            stored = user.password_hash if user is not None else ""
             try:
-                ok = _HASHER.verify(user.password_hash, password)
+                ok = _HASHER.verify(stored or _dummy_hash(), password) and bool(stored)
             except (VerificationError, InvalidHashError):
                 ok = False
-        if not ok or user is None:
-            audit.record(session, name or "?", "login.failed", f"user:{name}", client=client)
-    if not ok or user is None:
+            if not ok:
+                audit.record(session, name or "?", "login.failed", f"user:{name}", client=client)
+    if refused:
+        minutes = max(1, round(limit.window_seconds / 60))
+        wait = f"{minutes} minute" + ("s" if minutes > 1 else "")
+        raise TooManyAttempts(
+            f"Too many failed log-ins for {name}. Wait {wait} and try again, "
+            "or ask an admin to set a new password."
+        )
+    if not ok:
         raise NotAuthenticated("The user name or the password is wrong.")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     with db.session() as session:

@@ -274,10 +274,12 @@ async def return_documents(
     account: Annotated[Account, Depends(allow(*OFFICERS))],
     reason: Annotated[str, Form()],
     document: Annotated[list[int] | None, Form()] = None,
+    next: Annotated[str, Form()] = "",
 ) -> Response:
     """Send documents back to the clerks with the reason."""
     approval.return_documents(web(request).db, batch, account.name, document or [], reason)
-    return back(f"/batches/{quote(batch)}/review", "Returned to the clerks.")
+    target = next if next.startswith("/documents/") else f"/batches/{quote(batch)}/review"
+    return back(target, "Returned to the clerks.")
 
 
 @router.post("/batches/{batch:path}/approve")
