@@ -9,7 +9,7 @@ RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 # OCRmyPDF (the benchmark's reference) needs these too; Chromium runs the browser tests.
 TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2 chromium
 
-.PHONY: setup system venv models db run test lint bench bench-extraction bench-linking bench-search clean help
+.PHONY: setup system venv models db run test lint bench bench-extraction bench-linking bench-search bench-web clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-extraction  field extraction accuracy on scanned case files of every kind"
 	@echo "make bench-linking  linking documents among 100,000 cases with near-misses"
 	@echo "make bench-search   search over 100,000 generated documents: latency, recall"
+	@echo "make bench-web      how fast each web page answers, with 2,000 documents"
 
 system:
 	@scripts/apt-install.sh $(RUN_PACKAGES)
@@ -67,6 +68,9 @@ bench-linking: setup
 
 bench-search: setup
 	$(BIN)/python -m benchmarks.search $(BENCH_ARGS)
+
+bench-web: setup
+	$(BIN)/python -m benchmarks.web $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
