@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 
 from pipeline.chain import ChainOptions
-from pipeline.cli.main import _output_names
+from pipeline.cli.processing import _output_names
 from pipeline.parallel import Job, Outcome, Runner
 from pipeline.settings import Settings
 from tests.conftest import Scans
