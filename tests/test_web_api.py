@@ -74,7 +74,8 @@ def office(tmp_path_factory: pytest.TempPathFactory, scans: Scans) -> Office:
     office = open_office(tmp_path_factory.mktemp("office"))
     broken = office.root / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
-    process_scans(office, {"quyet-dinh.pdf": scans.pdf(), "hong.pdf": broken})
+    files = {"quyet-dinh.pdf": scans.pdf(), "fax.tif": scans.tiff_g4(), "hong.pdf": broken}
+    process_scans(office, files)
     return office
 
 
@@ -233,8 +234,10 @@ def test_officer_reviews_corrects_returns_approves_and_signs(
     app.state.web.tasks.wait(task, 120)
     progress = officer.get(f"/api/tasks/{task}").json()
     assert progress["finished"] and not progress["error"], progress
-    assert progress["percent"] == 100 and progress["done"] == progress["total"] == 1
-    assert [s["id"] for s in progress["result"]["signed"]] == [doc_id]
+    # Two documents: signed by a pool of processes started from the server's thread.
+    fax_id = _document(officer, "fax.tif")["id"]
+    assert progress["percent"] == 100 and progress["done"] == progress["total"] == 2
+    assert sorted(s["id"] for s in progress["result"]["signed"]) == sorted([doc_id, fax_id])
     assert client_for(app, "admin").get(f"/api/tasks/{task}").status_code == 200
 
     checks = reader.get(f"/api/documents/{doc_id}/verify").json()

@@ -12,6 +12,7 @@ rows did not commit is removed.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -200,8 +201,13 @@ def approve(
         # shared between processes, so tokens sign in this process (below).
         passphrase = key.passphrase()
         key = replace(key, prompt=None, passphrase_file=None)
+        # Spawned, not forked: approval also runs inside the web server, whose other threads
+        # (requests, the watcher) may hold locks a forked child would inherit locked.
         with ProcessPoolExecutor(
-            workers, initializer=_worker_key, initargs=(key, passphrase)
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_key,
+            initargs=(key, passphrase),
         ) as pool:
             done = pool.map(_worker_sign, [(p.source, p.target, stamp, options) for p in plans])
             for plan, _ in zip(plans, done, strict=True):

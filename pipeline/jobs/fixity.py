@@ -8,6 +8,7 @@ not only the first.
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,7 +96,7 @@ def verify_archive(db: Database, settings: Settings, jobs: int) -> list[FileChec
         items = _items(session, settings)
     if jobs <= 1 or len(items) < 50:
         return [_check(item) for item in items]
-    with ProcessPoolExecutor(jobs) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         return list(pool.map(_check, items, chunksize=32))
 
 
