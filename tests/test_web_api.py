@@ -355,7 +355,7 @@ def test_the_log_in_form_is_guarded_and_redirects_home(app: Any) -> None:
     token = page.cookies.get("hoso_login") or client.cookies.get("hoso_login")
     assert token and f'value="{token}"' in page.text
     wrong = client.post("/login", data={**form, "csrf_token": token, "password": "sai"})
-    assert wrong.status_code == 401 and "The user name or the password is wrong." in wrong.text
+    assert wrong.status_code == 401 and "Tên đăng nhập hoặc mật khẩu không đúng." in wrong.text
     answer = client.post(
         "/login",
         data={**form, "csrf_token": token, "next": "https://evil.example/"},
@@ -365,3 +365,32 @@ def test_the_log_in_form_is_guarded_and_redirects_home(app: Any) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/batches"
     csp = client.get("/batches").headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe" not in csp
+
+
+def test_error_sentences_people_meet_are_in_vietnamese() -> None:
+    from pipeline.errors import HosoError
+    from pipeline.extract.corrections import corrected
+    from pipeline.extract.model import Extraction, Found
+    from pipeline.jobs import uploads
+    from pipeline.web.i18n import sentence
+
+    def message_of(action: Any) -> str:
+        with pytest.raises(HosoError) as caught:
+            action()
+        return caught.value.message
+
+    empty = Extraction(Found(""), Found(""), Found(()), Found(""), Found(""), Found(""))
+    seen = [
+        message_of(lambda: uploads.check_batch_name("../x")),
+        message_of(lambda: corrected(empty, {"date": "hôm qua"})),
+        message_of(lambda: corrected(empty, {"number": "hai trăm"})),
+        message_of(lambda: corrected(empty, {}, [("debtor", " ")])),
+    ]
+    for message in seen:
+        assert sentence(message, "en") == message
+        translated = sentence(message, "vi")
+        assert translated != message, message
+    assert sentence("lan is a clerk; this needs the role officer or admin.", "vi") == (
+        "lan là văn thư; việc này cần vai trò cán bộ ký duyệt hoặc quản trị."
+    )
+    assert sentence("Something nobody translated.", "vi") == "Something nobody translated."

@@ -19,6 +19,8 @@ from pipeline.extract.numbers import CASE_TYPES, canonical_number
 
 EDITABLE = ("doc_type", "number", "issuer", "date", "case_type")
 ENFORCEMENT_CASE_TYPE = "THADS"
+# What a person may type as a case type: the courts' kinds and the enforcement office's own.
+TYPABLE_CASE_TYPES = (*CASE_TYPES, ENFORCEMENT_CASE_TYPE)
 
 
 def _value(name: str, typed: str) -> Found:
@@ -37,10 +39,9 @@ def _value(name: str, typed: str) -> Found:
         raise InvalidInput(f"{typed!r} is not a document type; use one of {', '.join(DOC_TYPES)}.")
     if name == "case_type":
         typed = typed.upper()
-        if typed and typed not in (*CASE_TYPES, ENFORCEMENT_CASE_TYPE):
+        if typed and typed not in TYPABLE_CASE_TYPES:
             raise InvalidInput(
-                f"{typed!r} is not a case type; use one of "
-                f"{', '.join((*CASE_TYPES, ENFORCEMENT_CASE_TYPE))}."
+                f"{typed!r} is not a case type; use one of {', '.join(TYPABLE_CASE_TYPES)}."
             )
     if name == "date" and typed:
         try:

@@ -119,7 +119,7 @@ def return_documents(
 ) -> list[int]:
     """Send documents back to the clerks with the officer's reason."""
     if not reason.strip():
-        raise NotAllowed("Say why the documents go back: give --reason.")
+        raise NotAllowed("Say why the documents go back: a reason is required.")
     with db.session() as session:
         require_role(session, actor, ("officer", "admin"))
         docs = [d for d in _batch(session, batch).documents if d.state == State.READY.value]

@@ -6,6 +6,7 @@ checks that every text the templates use has its Vietnamese form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from pipeline.errors import (
@@ -222,6 +223,105 @@ def translator(language: str) -> Callable[[str], str]:
     if language == "vi":
         return lambda text: VI.get(CODES.get(text, text), CODES.get(text, text))
     return lambda text: CODES.get(text, text)
+
+
+# hoso's error sentences (English, from every layer) that the web shows often, in Vietnamese.
+# A sentence not listed here is shown as it is, after a Vietnamese headline.
+_SENTENCES: tuple[tuple[str, str], ...] = (
+    (r"Log in first\.", "Hãy đăng nhập trước."),
+    (r"The log-in has expired; log in again\.", "Phiên đăng nhập đã hết hạn; hãy đăng nhập lại."),
+    (r"The user name or the password is wrong\.", "Tên đăng nhập hoặc mật khẩu không đúng."),
+    (
+        r"Too many failed log-ins for (?P<name>.*)\. Wait (?P<n>\d+) minutes? and try again, "
+        r"or ask an admin to set a new password\.",
+        "Đăng nhập sai quá nhiều lần với tên {name}. Hãy đợi {n} phút rồi thử lại, hoặc nhờ "
+        "quản trị viên đặt mật khẩu mới.",
+    ),
+    (
+        r"The request did not carry this session's security token \(CSRF\)\..*",
+        "Yêu cầu không mang mã bảo vệ của phiên làm việc (CSRF). Hãy tải lại trang rồi thử lại.",
+    ),
+    (
+        r"The log-in form had expired\..*",
+        "Biểu mẫu đăng nhập đã hết hạn. Hãy tải lại trang và đăng nhập lại.",
+    ),
+    (
+        r"(?P<name>\S+) is a (?P<role>\w+); this needs the role (?P<roles>.+)\.",
+        "{name} là {role}; việc này cần vai trò {roles}.",
+    ),
+    (
+        r"(?P<name>\S+) may not do this: it needs the role (?P<roles>.+?)\. An admin .*",
+        "{name} không được làm việc này: cần vai trò {roles}. Quản trị viên có thể cấp quyền.",
+    ),
+    (r"There is no document (?P<id>\d+)\b.*", "Không có hồ sơ số {id}."),
+    (r"There is no case (?P<code>\S+)\. .*", "Không có vụ việc {code}."),
+    (r"There is no batch (?P<batch>.+)\. `hoso .*", "Không có lô {batch}."),
+    (
+        r"Document (?P<id>\d+) is (?P<state>\w+); fields can be corrected only while a "
+        r"document is ready for review or returned\.",
+        "Hồ sơ số {id} đang ở trạng thái “{state}”; chỉ sửa được thông tin khi hồ sơ chờ "
+        "duyệt hoặc bị trả lại.",
+    ),
+    (
+        r"'(?P<value>.*)' is not a date; type it as YYYY-MM-DD\.",
+        "“{value}” không phải là ngày; hãy nhập theo dạng năm-tháng-ngày, ví dụ 2021-03-15.",
+    ),
+    (
+        r"'(?P<value>.*)' is not a document number hoso can read; .*",
+        "“{value}” không phải là số văn bản hợp lệ; hãy nhập đúng như bản in, ví dụ "
+        "25/2020/DS-ST hoặc 215/QĐ-CCTHADS.",
+    ),
+    (r"The (?P<role>\w+) has no name; .*", "{role} chưa có họ tên; hãy nhập đúng như bản in."),
+    (r"Say why the documents go back: .*", "Hãy ghi lý do trả lại hồ sơ."),
+    (
+        r"A batch name is one folder name .*",
+        "Tên lô là một tên thư mục gồm chữ, số, dấu cách, dấu chấm và gạch ngang (tối đa 80 ký "
+        "tự), không bắt đầu bằng dấu chấm hay gạch dưới; ví dụ “2026-11 Lục Ngạn”.",
+    ),
+    (r"Choose a batch or type the name of a new one\.", "Hãy chọn một lô hoặc nhập tên lô mới."),
+    (r"Choose at least one file to upload\.", "Hãy chọn ít nhất một tệp để tải lên."),
+    (
+        r"The file (?P<file>.+) is larger than (?P<mb>\d+) MB, .*",
+        "Tệp {file} lớn hơn {mb} MB, mức tối đa của một lần tải lên; hãy tách bản quét hoặc "
+        "nhờ quản trị viên tăng web.max_upload_mb.",
+    ),
+    (
+        r"Document (?P<id>\d+) is (?P<state>\w+), not failed; .*",
+        "Hồ sơ số {id} đang ở trạng thái “{state}”, không phải lỗi; chỉ hồ sơ lỗi mới xử lý "
+        "lại được.",
+    ),
+    (
+        r"Document (?P<id>\d+) is (?P<state>\w+); only a returned document is resubmitted\.",
+        "Hồ sơ số {id} đang ở trạng thái “{state}”; chỉ hồ sơ bị trả lại mới gửi duyệt lại.",
+    ),
+    (
+        r"Document (?P<id>\d+) has no candidate case to accept\..*",
+        "Hồ sơ số {id} không có vụ việc gợi ý; hãy nhập mã vụ việc.",
+    ),
+    (
+        r"Type something to search for, or choose a filter\.",
+        "Hãy nhập từ khóa hoặc chọn một bộ lọc.",
+    ),
+)
+_COMPILED = tuple((re.compile(pattern, re.DOTALL), text) for pattern, text in _SENTENCES)
+_TRANSLATED_GROUPS = ("role", "roles", "state")
+
+
+def sentence(message: str, language: str) -> str:
+    """An error sentence in the user's language, when the catalogue has it; else as it is."""
+    if language != "vi":
+        return message
+    t = translator(language)
+    for pattern, text in _COMPILED:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values = found.groupdict()
+        for key in _TRANSLATED_GROUPS:
+            if key in values:
+                values[key] = " hoặc ".join(t(word) for word in values[key].split(" or "))
+        return text.format(**values)
+    return message
 
 
 def headline(error: HosoError) -> str:

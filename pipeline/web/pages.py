@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from pipeline.errors import HosoError, InvalidInput, NotAllowed
+from pipeline.extract.corrections import TYPABLE_CASE_TYPES
 from pipeline.extract.model import DOC_TYPES, ROLES
 from pipeline.jobs import (
     accounts,
@@ -34,7 +35,7 @@ from pipeline.jobs import (
 from pipeline.jobs.accounts import Account
 from pipeline.search.index import Filters
 from pipeline.web.api import start_session, start_signing
-from pipeline.web.i18n import translator
+from pipeline.web.i18n import sentence, translator
 from pipeline.web.security import (
     ADMINS,
     CLERKS,
@@ -54,7 +55,6 @@ from pipeline.web.security import (
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 HOME = {"clerk": "/inbox", "officer": "/batches", "archivist": "/search", "admin": "/batches"}
-CASE_TYPES = ("DS", "HS", "HNGĐ", "KDTM", "LĐ", "HC", "THADS")
 
 
 def highlight(snippet: str) -> Markup:
@@ -83,14 +83,15 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 def error_page(request: Request, error: HosoError, title: str, status: int) -> HTMLResponse:
-    """An error as a page: a short headline in the user's language and the plain sentence."""
+    """An error as a page: a short headline and the plain sentence, in the user's language."""
+    lang = language(request)
+    message = sentence(error.message, lang)
     if request.headers.get("hx-request"):
-        lang = language(request)
-        text = f"{translator(lang)(title)} {error.message}"
+        text = f"{translator(lang)(title)} {message}"
         return HTMLResponse(
             f'<p class="error" role="alert">{html.escape(text)}</p>', status_code=status
         )
-    return render(request, "error.html", {"title": title, "message": error.message}, status)
+    return render(request, "error.html", {"title": title, "message": message}, status)
 
 
 def back(url: str, done: str = "") -> RedirectResponse:
@@ -138,7 +139,12 @@ def login(
         page = render(
             request,
             "login.html",
-            {"next": target, "login_token": expected, "error": exc.message, "name": name},
+            {
+                "next": target,
+                "login_token": expected,
+                "error": sentence(exc.message, language(request)),
+                "name": name,
+            },
             401,
         )
         return page
@@ -340,7 +346,7 @@ def document_page(
         "editable": editable,
         "doc_types": DOC_TYPES,
         "roles": ROLES,
-        "case_types": CASE_TYPES,
+        "case_types": TYPABLE_CASE_TYPES,
         "can_download": account.role in READERS,
         "can_link": account.role in EDITORS and data["state"] not in ("archived", "approved"),
     }
@@ -442,7 +448,7 @@ def search(
         "results": results,
         "asked": asked,
         "doc_types": DOC_TYPES,
-        "case_types": CASE_TYPES,
+        "case_types": TYPABLE_CASE_TYPES,
     }
     return render(request, "search.html", context)
 
