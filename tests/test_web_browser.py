@@ -124,7 +124,9 @@ def test_clerk_officer_archivist_journey(served: tuple[Office, str], scans: Scan
     scan.write_bytes(scans.pdf().read_bytes())
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM))
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+        page = browser.new_page(
+            viewport={"width": 1366, "height": 768}, locale="vi-VN", accept_downloads=True
+        )
 
         # Clerk: log in (Vietnamese by default), drop the scan into a new batch, watch it.
         page.goto(url)
@@ -193,7 +195,11 @@ def test_clerk_officer_archivist_journey(served: tuple[Office, str], scans: Scan
         assert page.url.startswith(f"{url}/documents/{doc_id}")
         checks = page.locator("#checks li")
         assert checks.count() == 3 and page.locator("#checks li.bad").count() == 0
-        assert page.locator("#download-signed").count() == 1
+        with page.expect_download() as download:
+            page.click("#download-signed")
+        signed = Path(download.value.path())
+        assert download.value.suggested_filename.endswith(".v1.signed.pdf")
+        assert signed.read_bytes().startswith(b"%PDF") and b"/ByteRange" in signed.read_bytes()
         _shot(page, "08-archivist-document")
         page.click("a[href='/cases/THA-2021-0042']")
         page.wait_for_selector("h1")
@@ -218,6 +224,15 @@ def test_clerk_officer_archivist_journey(served: tuple[Office, str], scans: Scan
         # English on request.
         page.click("text=English")
         page.wait_for_selector("text=Log out")
+        _log_out(page)
+
+        # Admin: the audit log, whole, with every step of the journey on it.
+        _log_in(page, url, "quan")
+        page.goto(f"{url}/audit")
+        assert "✓" in page.inner_text("main p")
+        actions = set(page.locator("tbody td:nth-child(3)").all_inner_texts())
+        assert {"upload", "ingest", "field.review", "approve", "sign", "download"} <= actions
+        _shot(page, "10-admin-audit")
         browser.close()
 
     db = office.database()
@@ -228,7 +243,7 @@ def test_clerk_officer_archivist_journey(served: tuple[Office, str], scans: Scan
     assert edits and edits[0]["actor"] == "truong"
     assert signed and signed[0]["actor"] == "truong"
     assert uploads and uploads[0]["actor"] == "lan"
-    assert sorted(p.name for p in SHOTS.glob("0*.png"))[:9] == [
+    assert sorted(p.name for p in SHOTS.glob("[01]*.png"))[:10] == [
         "01-login.png",
         "02-clerk-inbox.png",
         "03-officer-batches.png",
@@ -238,4 +253,5 @@ def test_clerk_officer_archivist_journey(served: tuple[Office, str], scans: Scan
         "07-archivist-search.png",
         "08-archivist-document.png",
         "09-archivist-case.png",
+        "10-admin-audit.png",
     ]

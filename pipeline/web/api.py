@@ -210,7 +210,7 @@ def start_signing(request: Request, batch: str, actor: str, exclude: list[int]) 
         report = approval.approve(w.db, w.settings, batch, actor, exclude, None, progress)
         return report.__dict__
 
-    return w.tasks.start(actor, f"batch {batch}", work)
+    return w.tasks.start(actor, batch, work)
 
 
 @router.post("/batches/{batch:path}/approve", status_code=202)
