@@ -27,43 +27,49 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
-@pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings whose inbox, archive, database and work folder live in ``tmp_path``."""
-
-    def build(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "inbox": tmp_path / "inbox",
-            "archive": tmp_path / "archive",
-            "work_dir": tmp_path / "work",
-            "database_url": f"sqlite:///{tmp_path}/hoso.db",
-            "jobs": 2,
-            "base_dir": REPO_ROOT,
-            "watch": {"stable_seconds": 0.3, "poll_interval": 0.2},
-            "ocr": {"tessdata": str(TESSDATA)},
-        }
-        values.update(overrides)
-        return load_settings(REPO_ROOT / "config.yaml", **values)
-
-    return build
+def settings_for(root: Path, **overrides: Any) -> Settings:
+    """Settings whose inbox, archive, database and work folder live in ``root``."""
+    values: dict[str, Any] = {
+        "inbox": root / "inbox",
+        "archive": root / "archive",
+        "work_dir": root / "work",
+        "database_url": f"sqlite:///{root}/hoso.db",
+        "jobs": 2,
+        "base_dir": REPO_ROOT,
+        "watch": {"stable_seconds": 0.3, "poll_interval": 0.2},
+        "ocr": {"tessdata": str(TESSDATA)},
+    }
+    values.update(overrides)
+    return load_settings(REPO_ROOT / "config.yaml", **values)
 
 
-@pytest.fixture
-def hoso_env(tmp_path: Path) -> dict[str, str]:
-    """Environment for running the real ``hoso`` command against ``tmp_path``."""
+def environment_for(root: Path) -> dict[str, str]:
+    """Environment for running the real ``hoso`` command against ``root`` (the same office)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
     env.update(
         {
-            "HOSO_INBOX": str(tmp_path / "inbox"),
-            "HOSO_ARCHIVE": str(tmp_path / "archive"),
-            "HOSO_DATABASE_URL": f"sqlite:///{tmp_path}/hoso.db",
-            "HOSO_WORK_DIR": str(tmp_path / "work"),
+            "HOSO_INBOX": str(root / "inbox"),
+            "HOSO_ARCHIVE": str(root / "archive"),
+            "HOSO_DATABASE_URL": f"sqlite:///{root}/hoso.db",
+            "HOSO_WORK_DIR": str(root / "work"),
             "HOSO_WATCH__STABLE_SECONDS": "0.3",
             "HOSO_WATCH__POLL_INTERVAL": "0.2",
             "HOSO_JOBS": "2",
         }
     )
     return env
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings in ``tmp_path``, with overrides."""
+    return lambda **overrides: settings_for(tmp_path, **overrides)
+
+
+@pytest.fixture
+def hoso_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running the real ``hoso`` command against ``tmp_path``."""
+    return environment_for(tmp_path)
 
 
 class Scans:

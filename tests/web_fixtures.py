@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -10,8 +9,8 @@ from pathlib import Path
 
 from pipeline.jobs import accounts, approval, cases
 from pipeline.records.database import Database
-from pipeline.settings import REPO_ROOT, Settings, load_settings
-from tests.conftest import TESSDATA
+from pipeline.settings import Settings
+from tests.conftest import environment_for, settings_for
 from tests.synthetic.documents import make_document
 from tests.test_cli import HOSO
 
@@ -35,38 +34,9 @@ class Office:
         return Database.open(self.settings.resolved_database_url, 10)
 
 
-def office_env(root: Path) -> dict[str, str]:
-    """The environment for running the real ``hoso`` command against ``root``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
-    env.update(
-        {
-            "HOSO_INBOX": str(root / "inbox"),
-            "HOSO_ARCHIVE": str(root / "archive"),
-            "HOSO_DATABASE_URL": f"sqlite:///{root}/hoso.db",
-            "HOSO_WORK_DIR": str(root / "work"),
-            "HOSO_WATCH__STABLE_SECONDS": "0.3",
-            "HOSO_WATCH__POLL_INTERVAL": "0.2",
-            "HOSO_JOBS": "2",
-            "HOSO_OCR__TESSDATA": str(TESSDATA),
-        }
-    )
-    return env
-
-
 def office_settings(root: Path) -> Settings:
-    """The same office as settings, for building the application in the test process."""
-    return load_settings(
-        REPO_ROOT / "config.yaml",
-        inbox=root / "inbox",
-        archive=root / "archive",
-        work_dir=root / "work",
-        database_url=f"sqlite:///{root}/hoso.db",
-        jobs=2,
-        base_dir=REPO_ROOT,
-        watch={"stable_seconds": 0.3, "poll_interval": 0.2},
-        ocr={"tessdata": str(TESSDATA)},
-        web={"login_attempts": 3, "login_window_seconds": 60},
-    )
+    """The office as settings, for building the application in the test process."""
+    return settings_for(root, web={"login_attempts": 3, "login_window_seconds": 60})
 
 
 def hoso(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
@@ -80,7 +50,7 @@ def hoso(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
 
 def open_office(root: Path) -> Office:
     """Users with passwords, the signing keys, and the case the scan belongs to."""
-    env = office_env(root)
+    env = environment_for(root)
     settings = office_settings(root)
     hoso(["db", "upgrade"], env)
     hoso(["keys", "init"], env)

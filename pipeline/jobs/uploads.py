@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from pipeline.archive.store import safe_name, unique_path, write_stream
 from pipeline.errors import InvalidInput, NotAllowed, NotFound
@@ -115,13 +115,18 @@ def batch_names(db: Database) -> list[str]:
         return list(session.scalars(select(Batch.name).order_by(Batch.id.desc())))
 
 
+def _document(session: Session, document_id: int) -> Document:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"There is no document {document_id}.")
+    return doc
+
+
 def retry(db: Database, document_id: int, actor: str) -> None:
     """Queue a failed document again; its original is safe in the archive."""
     with db.session() as session:
         require_role(session, actor, ("clerk", "officer", "admin"))
-        doc = session.get(Document, document_id)
-        if doc is None:
-            raise NotFound(f"There is no document {document_id}.")
+        doc = _document(session, document_id)
         if doc.state != State.FAILED.value:
             raise NotAllowed(
                 f"Document {document_id} is {doc.state}, not failed; only a failed document "
@@ -135,10 +140,8 @@ def retry(db: Database, document_id: int, actor: str) -> None:
 def resubmit(db: Database, document_id: int, actor: str) -> None:
     """Send a returned document back for review, once the clerk has fixed what was asked."""
     with db.session() as session:
-        require_role(session, actor, ("clerk", "admin"))
-        doc = session.get(Document, document_id)
-        if doc is None:
-            raise NotFound(f"There is no document {document_id}.")
+        require_role(session, actor, UPLOADERS)
+        doc = _document(session, document_id)
         if doc.state != State.RETURNED.value:
             raise NotAllowed(
                 f"Document {document_id} is {doc.state}; only a returned document is resubmitted."

@@ -24,28 +24,29 @@ from pipeline.records.database import Database
 from pipeline.settings import Settings
 from pipeline.web import api, pages
 from pipeline.web.context import Web
-from pipeline.web.i18n import headline
 from pipeline.web.tasks import Tasks
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
-_STATUS: tuple[tuple[type[HosoError], int], ...] = (
-    (TooManyAttempts, 429),
-    (NotAuthenticated, 401),
-    (NotAllowed, 403),
-    (NotFound, 404),
-    (InvalidInput, 422),
-    (StorageError, 507),
+# Each kind of error: its HTTP status and the headline a page shows above the sentence (the
+# headline is an English key of the interface texts, shown in the user's language).
+_KINDS: tuple[tuple[type[HosoError], int, str], ...] = (
+    (TooManyAttempts, 429, "Too many failed log-ins."),
+    (NotAuthenticated, 401, "You are not logged in."),
+    (NotAllowed, 403, "You may not do this."),
+    (NotFound, 404, "Not found."),
+    (InvalidInput, 422, "The value is not valid."),
+    (StorageError, 507, "The file could not be stored."),
 )
 
 
-def status_of(error: HosoError) -> int:
-    """The HTTP status that says what kind of error this is."""
-    for kind, status in _STATUS:
+def kind_of(error: HosoError) -> tuple[int, str]:
+    """The HTTP status and the headline for an error."""
+    for kind, status, headline in _KINDS:
         if isinstance(error, kind):
-            return status
-    return 500
+            return status, headline
+    return 500, "Something went wrong."
 
 
 def create_app(settings: Settings, db: Database) -> FastAPI:
@@ -65,7 +66,7 @@ def create_app(settings: Settings, db: Database) -> FastAPI:
 
     @app.exception_handler(HosoError)
     async def hoso_error(request: Request, exc: HosoError) -> Response:
-        status = status_of(exc)
+        status, headline = kind_of(exc)
         if status == 500:
             log.error("%s %s: %s", request.method, request.url.path, exc.message)
         if request.url.path.startswith("/api/"):
@@ -74,7 +75,7 @@ def create_app(settings: Settings, db: Database) -> FastAPI:
             query = f"?{request.url.query}" if request.url.query else ""
             target = quote(request.url.path + query, safe="")
             return RedirectResponse(f"/login?next={target}", status_code=303)
-        return pages.error_page(request, exc, headline(exc), status)
+        return pages.error_page(request, exc, headline, status)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

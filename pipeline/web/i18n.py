@@ -9,18 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pipeline.errors import (
-    HosoError,
-    InvalidInput,
-    NotAllowed,
-    NotAuthenticated,
-    NotFound,
-    StorageError,
-    TooManyAttempts,
-)
-
-LANGUAGES = ("vi", "en")
-
 VI: dict[str, str] = {
     "hoso": "hoso",
     "Log in": "Đăng nhập",
@@ -208,15 +196,6 @@ VI.update(
     }
 )
 
-_HEADLINES: tuple[tuple[type[HosoError], str], ...] = (
-    (TooManyAttempts, "Too many failed log-ins."),
-    (NotAuthenticated, "You are not logged in."),
-    (NotAllowed, "You may not do this."),
-    (NotFound, "Not found."),
-    (InvalidInput, "The value is not valid."),
-    (StorageError, "The file could not be stored."),
-)
-
 
 def translator(language: str) -> Callable[[str], str]:
     """The function templates call as ``_``: English in, the user's language out."""
@@ -322,11 +301,3 @@ def sentence(message: str, language: str) -> str:
                 values[key] = " hoặc ".join(t(word) for word in values[key].split(" or "))
         return text.format(**values)
     return message
-
-
-def headline(error: HosoError) -> str:
-    """A short sentence (English key) saying what kind of thing went wrong."""
-    for kind, text in _HEADLINES:
-        if isinstance(error, kind):
-            return text
-    return "Something went wrong."
