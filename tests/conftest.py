@@ -6,6 +6,7 @@ import io
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +144,8 @@ def postgres_url() -> str:
     )
 
 
-@pytest.fixture
-def postgres_schema_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
     """A PostgreSQL URL confined to a fresh schema, dropped afterwards.
 
     Skips when no server answers, except under CI (CI=true), where it must run.
@@ -166,3 +167,10 @@ def postgres_schema_url() -> Iterator[str]:
     finally:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         conn.close()
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test (see ``postgres_schema``)."""
+    with postgres_schema() as url:
+        yield url

@@ -30,6 +30,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
 
 
 def test_passwords_are_hashed_and_checked(db: Database) -> None:
+    assert not accounts.can_anyone_log_in(db)  # `hoso serve` warns: nobody has a password
     with pytest.raises(NotAuthenticated):  # no password yet: the CLI only
         accounts.log_in(db, "truong", "", LIMIT, 1)
     with pytest.raises(InvalidInput, match="at least 10"):
@@ -37,6 +38,7 @@ def test_passwords_are_hashed_and_checked(db: Database) -> None:
     with pytest.raises(NotFound):
         accounts.set_password(db, "ai", SECRET, "admin")
     accounts.set_password(db, "truong", SECRET, "admin")
+    assert accounts.can_anyone_log_in(db)
     with db.session() as session:
         stored = session.scalars(select(User.password_hash)).one()
     assert stored.startswith("$argon2id$") and SECRET not in stored

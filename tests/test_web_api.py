@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from pipeline.jobs import accounts, approval, audit
 from pipeline.web.app import create_app
 from pipeline.web.i18n import VI
-from tests.conftest import Scans
+from tests.conftest import Scans, postgres_schema
 from tests.synthetic.documents import make_document
 from tests.web_fixtures import (
     BATCH,
@@ -69,9 +70,20 @@ def concrete(path: str) -> str:
     return path
 
 
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory, scans: Scans) -> Office:
-    office = open_office(tmp_path_factory.mktemp("office"))
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def office(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, scans: Scans
+) -> Iterator[Office]:
+    """One office per backend: the same pages and API on SQLite and on PostgreSQL."""
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_schema()) if request.param == "postgresql" else ""
+        yield _filled_office(tmp_path_factory.mktemp("office"), url, scans)
+
+
+def _filled_office(root: Path, database_url: str, scans: Scans) -> Office:
+    office = open_office(root, database_url)
     broken = office.root / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
     files = {"quyet-dinh.pdf": scans.pdf(), "fax.tif": scans.tiff_g4(), "hong.pdf": broken}
@@ -245,13 +257,16 @@ def test_officer_reviews_corrects_returns_approves_and_signs(
     assert all(c["problem"] == "" for c in checks)
     signed = reader.get(f"/api/documents/{doc_id}/files/signed")
     assert signed.status_code == 200 and signed.content.startswith(b"%PDF")
+    assert signed.headers["content-disposition"].startswith("attachment;")
     assert "v1.signed.pdf" in signed.headers["content-disposition"]
+    shown = reader.get(f"/api/documents/{doc_id}/files/signed?inline=true")
+    assert shown.headers["content-disposition"].startswith("inline;")
     original = reader.get(f"/api/documents/{doc_id}/files/original")
     assert original.content == scans.pdf().read_bytes()  # the very bytes the clerk scanned
     db = office.database()
     downloads = audit.list_entries(db, action="download")
     db.close()
-    assert [d["details"]["kind"] for d in downloads] == ["original", "signed"]
+    assert [d["details"]["kind"] for d in downloads] == ["original", "signed", "signed"]
     late = officer.patch(f"/api/documents/{doc_id}/fields", json={"number": "1/QĐ"})
     assert late.status_code == 403 and "archived" in late.json()["error"]
 

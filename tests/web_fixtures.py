@@ -34,9 +34,10 @@ class Office:
         return Database.open(self.settings.resolved_database_url, 10)
 
 
-def office_settings(root: Path) -> Settings:
+def office_settings(root: Path, database_url: str) -> Settings:
     """The office as settings, for building the application in the test process."""
-    return settings_for(root, web={"login_attempts": 3, "login_window_seconds": 60})
+    web = {"login_attempts": 3, "login_window_seconds": 60}
+    return settings_for(root, database_url=database_url, web=web)
 
 
 def hoso(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
@@ -48,10 +49,15 @@ def hoso(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
     return proc.stdout
 
 
-def open_office(root: Path) -> Office:
-    """Users with passwords, the signing keys, and the case the scan belongs to."""
+def open_office(root: Path, database_url: str = "") -> Office:
+    """Users with passwords, the signing keys, and the case the scan belongs to.
+
+    The database is SQLite in ``root`` unless ``database_url`` names another.
+    """
     env = environment_for(root)
-    settings = office_settings(root)
+    if database_url:
+        env["HOSO_DATABASE_URL"] = database_url
+    settings = office_settings(root, env["HOSO_DATABASE_URL"])
     hoso(["db", "upgrade"], env)
     hoso(["keys", "init"], env)
     db = Database.open(settings.resolved_database_url, 10)

@@ -9,10 +9,12 @@ import typer
 from pipeline.cli.common import (
     app,
     context_of,
+    err,
     reported,
     setup_logging,
     warn_if_degraded,
 )
+from pipeline.jobs import accounts
 
 
 @app.command()
@@ -37,6 +39,12 @@ def serve(
 
             check_model(settings.tessdata_dir, settings.ocr.languages)
             warn_if_degraded(settings)
+        if not accounts.can_anyone_log_in(c.db):
+            err.print(
+                "[yellow]Nobody can log in yet.[/] Give someone a password first, e.g. "
+                "`hoso users add quan --role admin --password`.",
+                soft_wrap=True,
+            )
         run_server(
             settings,
             c.db,

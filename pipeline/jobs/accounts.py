@@ -68,6 +68,13 @@ def set_password(db: Database, name: str, password: str, actor: str) -> None:
         audit.record(session, actor, "user.password", f"user:{name}")
 
 
+def can_anyone_log_in(db: Database) -> bool:
+    """Whether at least one user has a web password (a fresh installation has none)."""
+    with db.session() as session:
+        found = session.scalars(select(User.id).where(User.password_hash != "").limit(1))
+        return found.first() is not None
+
+
 def set_language(db: Database, name: str, language: str) -> None:
     """Remember the interface language a user chose."""
     if language not in LANGUAGES:

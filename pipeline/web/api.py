@@ -306,11 +306,20 @@ def download(
     kind: Literal["original", "searchable", "signed"],
     request: Request,
     account: Annotated[Account, Depends(allow(*READERS))],
+    inline: bool = False,
 ) -> FileResponse:
-    """Download the original scan, the searchable PDF or the newest signed PDF (audited)."""
+    """Download the original scan, the searchable PDF or the newest signed PDF (audited).
+
+    With ``inline`` the browser shows it in its own PDF viewer instead of saving it.
+    """
     w = web(request)
     found = viewing.download(w.db, w.settings, document_id, kind, account.name)
-    return FileResponse(found.path, media_type=found.media_type, filename=found.name)
+    return FileResponse(
+        found.path,
+        media_type=found.media_type,
+        filename=found.name,
+        content_disposition_type="inline" if inline else "attachment",
+    )
 
 
 @router.get("/documents/{document_id}/pages/{page}.png", response_class=FileResponse)

@@ -74,6 +74,7 @@ VI: dict[str, str] = {
     "Words read with low confidence": "Từ nhận dạng kém chắc chắn",
     "Words corrected automatically": "Từ được tự động sửa",
     "Download": "Tải về",
+    "Open in the PDF viewer": "Mở bằng trình xem PDF",
     "Signed PDF": "Bản PDF đã ký",
     "Searchable PDF": "Bản PDF tìm kiếm được",
     "Original scan": "Bản quét gốc",
