@@ -142,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"log-in (argon2id): {(time.perf_counter() - started) * 1000:.0f} ms")
                 clients[role] = client
             doc = args.documents // 2 + 1
-            cold = _timed(clients["officer"], f"/api/documents/{doc}/pages/1.png?size=view")
+            cold = _timed(clients["officer"], f"/api/documents/{doc}/pages/1.jpg?size=view")
             print(f"page image, first rendering (poppler): {cold:.0f} ms")
             pages = [
                 ("clerk", "/inbox", "inbox (100 latest documents)"),
@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("officer", "/batches", f"batch list ({(args.documents + 99) // 100} batches)"),
                 ("officer", f"/batches/{quote('Kệ 000')}/review", "batch page (100 documents)"),
                 ("officer", f"/documents/{doc}", "document review page"),
-                ("officer", f"/api/documents/{doc}/pages/1.png?size=view", "page image, cached"),
+                ("officer", f"/api/documents/{doc}/pages/1.jpg?size=view", "page image, cached"),
                 ("archivist", "/search?q=ly+xuan+phuong", "search, a name on every document"),
                 ("archivist", f"/search?q={quote(f'{doc + 998}/QĐ-CCTHADS')}", "search, a number"),
                 ("archivist", f"/documents/{doc}/checks", "fixity check of one document"),

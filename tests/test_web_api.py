@@ -49,7 +49,7 @@ ROUTES: list[tuple[str, str, set[str]]] = [
     ("POST", "/api/documents/{document_id}/case/accept", EDITORS),
     ("GET", "/api/documents/{document_id}/verify", READERS),
     ("GET", "/api/documents/{document_id}/files/{kind}", READERS),
-    ("GET", "/api/documents/{document_id}/pages/{page}.png", EVERYONE),
+    ("GET", "/api/documents/{document_id}/pages/{page}.jpg", EVERYONE),
     ("GET", "/api/search", READERS),
     ("GET", "/api/cases/{code:path}", READERS),
     ("GET", "/api/audit", {"admin"}),
@@ -210,9 +210,9 @@ def test_officer_reviews_corrects_returns_approves_and_signs(
     truth = make_document(SCAN_SEED, pages=2)
     assert doc["state"] == "ready" and doc["pages"] == 2
     assert all("marks" in p for p in doc["page_details"])
-    image = officer.get(f"/api/documents/{doc_id}/pages/1.png?size=thumb")
-    assert image.status_code == 200 and image.content[:8] == b"\x89PNG\r\n\x1a\n"
-    assert officer.get(f"/api/documents/{doc_id}/pages/9.png").status_code == 404
+    image = officer.get(f"/api/documents/{doc_id}/pages/1.jpg?size=thumb")
+    assert image.status_code == 200 and image.content[:3] == b"\xff\xd8\xff"
+    assert officer.get(f"/api/documents/{doc_id}/pages/9.jpg").status_code == 404
 
     # The officer corrects the number: a review correction, audited, not authorship.
     answer = officer.patch(f"/api/documents/{doc_id}/fields", json={"number": "888/QĐ-CCTHADS"})

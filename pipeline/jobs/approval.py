@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pipeline.archive.store import safe_name, sha256_of
 from pipeline.errors import NotAllowed, NotFound
@@ -95,6 +95,12 @@ def show_batch(db: Database, name: str) -> dict[str, Any]:
     """A batch's documents with what an officer needs to review them."""
     with db.session() as session:
         batch = _batch(session, name)
+        docs = session.scalars(
+            select(Document)
+            .where(Document.batch_id == batch.id)
+            .options(selectinload(Document.case), selectinload(Document.versions))
+            .order_by(Document.id)
+        ).all()
         return {
             "batch": batch.name,
             "documents": [
@@ -109,7 +115,7 @@ def show_batch(db: Database, name: str) -> dict[str, Any]:
                     "note": d.review_note,
                     "versions": [v.version for v in d.versions],
                 }
-                for d in sorted(batch.documents, key=lambda d: d.id)
+                for d in docs
             ],
         }
 

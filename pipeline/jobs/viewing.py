@@ -12,7 +12,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from pipeline.errors import NotFound
-from pipeline.imaging.poppler import render_png
+from pipeline.imaging.poppler import render_preview
 from pipeline.jobs import audit
 from pipeline.records.database import Database
 from pipeline.records.models import Document
@@ -87,7 +87,7 @@ def download(
 
 
 def page_image(db: Database, settings: Settings, document_id: int, page: int, size: str) -> Path:
-    """A PNG of page ``page`` (1-based) of the newest PDF of the document, rendered once."""
+    """A JPEG of page ``page`` (1-based) of the newest PDF of the document, rendered once."""
     if size not in SIZES:
         raise NotFound(f"There is no page size {size}; the sizes are {', '.join(SIZES)}.")
     with db.session() as session:
@@ -96,8 +96,8 @@ def page_image(db: Database, settings: Settings, document_id: int, page: int, si
             raise NotFound(f"Document {document_id} has no page {page}.")
         kind: Kind = "signed" if doc.versions else "searchable"
         found = _file_of(doc, settings, kind)
-    target = settings.previews_dir / found.sha256[:2] / f"{found.sha256}-{page}-{size}.png"
+    target = settings.previews_dir / found.sha256[:2] / f"{found.sha256}-{page}-{size}.jpg"
     if target.is_file():
         return target
     timeout = settings.programs.poppler_timeout
-    return render_png(found.path, page - 1, SIZES[size], target, timeout)
+    return render_preview(found.path, page - 1, SIZES[size], target, timeout)

@@ -322,7 +322,7 @@ def download(
     )
 
 
-@router.get("/documents/{document_id}/pages/{page}.png", response_class=FileResponse)
+@router.get("/documents/{document_id}/pages/{page}.jpg", response_class=FileResponse)
 def page_image(
     document_id: int,
     page: int,
@@ -333,7 +333,7 @@ def page_image(
     """A page of the document as an image (thumbnails and the viewer)."""
     w = web(request)
     path = viewing.page_image(w.db, w.settings, document_id, page, size)
-    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private"})
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private"})
 
 
 @router.get("/search")
