@@ -34,6 +34,7 @@ from pipeline.web.security import (
     CLERKS,
     EDITORS,
     EVERYONE,
+    INTAKE,
     OFFICERS,
     READERS,
     SESSION_COOKIE,
@@ -125,9 +126,7 @@ def me(account: Annotated[Account, Depends(allow(*EVERYONE))]) -> dict[str, str]
 
 
 @router.get("/inbox")
-def inbox(
-    request: Request, _: Annotated[Account, Depends(allow("clerk", "officer", "admin"))]
-) -> dict[str, Any]:
+def inbox(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> dict[str, Any]:
     """Files waiting in the inbox and the latest documents with their state."""
     w = web(request)
     return {
@@ -156,7 +155,7 @@ async def upload(
 def retry(
     document_id: int,
     request: Request,
-    account: Annotated[Account, Depends(allow("clerk", "officer", "admin"))],
+    account: Annotated[Account, Depends(allow(*INTAKE))],
 ) -> dict[str, Any]:
     """Queue a failed document again."""
     uploads.retry(web(request).db, document_id, account.name)

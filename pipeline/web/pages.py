@@ -41,6 +41,7 @@ from pipeline.web.security import (
     CLERKS,
     EDITORS,
     EVERYONE,
+    INTAKE,
     LANGUAGE_COOKIE,
     LOGIN_COOKIE,
     OFFICERS,
@@ -186,9 +187,7 @@ def _inbox_context(request: Request) -> dict[str, Any]:
 
 
 @router.get("/inbox")
-def inbox(
-    request: Request, _: Annotated[Account, Depends(allow("clerk", "officer", "admin"))]
-) -> Response:
+def inbox(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> Response:
     """Upload scans and watch what becomes of them."""
     w = web(request)
     context = _inbox_context(request)
@@ -198,9 +197,7 @@ def inbox(
 
 
 @router.get("/inbox/live")
-def inbox_live(
-    request: Request, _: Annotated[Account, Depends(allow("clerk", "officer", "admin"))]
-) -> Response:
+def inbox_live(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> Response:
     """The part of the inbox page htmx refreshes every few seconds."""
     return render(request, "inbox_live.html", _inbox_context(request))
 
@@ -235,7 +232,7 @@ async def upload(
 def retry(
     document_id: int,
     request: Request,
-    account: Annotated[Account, Depends(allow("clerk", "officer", "admin"))],
+    account: Annotated[Account, Depends(allow(*INTAKE))],
 ) -> Response:
     """Queue a failed document again."""
     uploads.retry(web(request).db, document_id, account.name)

@@ -27,7 +27,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CLERKS = ("clerk", "admin")
 OFFICERS = ("officer", "admin")
 READERS = ("archivist", "officer", "admin")
-EDITORS = ("clerk", "officer", "admin")
+EDITORS = ("clerk", "officer", "admin")  # correct fields, link cases
+INTAKE = ("clerk", "officer", "admin")  # see the inbox, retry a failed document
 EVERYONE = ("clerk", "officer", "archivist", "admin")
 ADMINS = ("admin",)
 
