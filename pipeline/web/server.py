@@ -8,6 +8,7 @@ workers elsewhere and ``hoso serve`` with ``web.watch: false``.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 import uvicorn
@@ -22,6 +23,15 @@ log = logging.getLogger(__name__)
 def serve(settings: Settings, db: Database, host: str, port: int, *, watch: bool) -> None:
     """Serve until interrupted; stop the watcher cleanly afterwards."""
     stop = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        # uvicorn shuts down on the signal, then hands it back here; so the watcher stops
+        # too, its pool is shut down, and work in progress resumes on the next start.
+        log.info("stopping (signal %d); work in progress resumes on the next start", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     watcher: threading.Thread | None = None
     if watch:
         from pipeline.workers.service import WatchService
