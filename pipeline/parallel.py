@@ -8,11 +8,13 @@ document is. The runner knows nothing of the database: callers decide what to do
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -62,13 +64,32 @@ class _Progress:
 ProgressCallback = Callable[[Job, int, int], None]
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """Leave Ctrl-C to the parent, which stops cleanly.
 
     A worker interrupted mid-page would report the document as failed when it was only stopped.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent(parent)
     cv2.setNumThreads(1)  # the pool is the parallelism; more threads only contend
+
+
+def _end_with_parent(parent: int) -> None:
+    """Ask Linux to end this worker when the process that started it (``parent``) dies.
+
+    A watcher killed outright (SIGKILL, out of memory) otherwise leaves its workers waiting
+    forever on a queue nobody writes to, each holding a few hundred MB. A parent that died
+    while this worker was still starting is caught by comparing the parent's pid.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _safe(step: Callable[..., object], *args: object) -> object:
@@ -163,7 +184,10 @@ class Runner:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+            self.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
         )
 
     def poll(self, timeout: float | None = None) -> list[Outcome]:

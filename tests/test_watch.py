@@ -160,6 +160,26 @@ def test_a_killed_watcher_resumes_its_work(
     assert any("resuming" in line for line in proc.stderr.splitlines())
 
 
+def test_workers_end_when_the_watcher_is_killed_alone(
+    scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(scans.pdf("alone.pdf", seed=41, pages=3, kind="clean"), inbox / "alone.pdf")
+    watcher = watcher_busy(hoso_env, tmp_path / "hoso.db")
+    group = watcher.pid  # its own session: the watcher and its workers
+    os.kill(watcher.pid, signal.SIGKILL)  # the watcher only, as the OOM killer would
+    watcher.wait()
+    deadline = time.monotonic() + 20
+    while True:  # the workers follow their parent instead of waiting forever on a dead queue
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "workers outlived the killed watcher"
+        time.sleep(0.2)
+
+
 def test_ctrl_c_stops_without_failing_anything(
     scans: Scans, tmp_path: Path, hoso_env: dict[str, str]
 ) -> None:
