@@ -86,7 +86,12 @@ def _filled_office(root: Path, database_url: str, scans: Scans) -> Office:
     office = open_office(root, database_url)
     broken = office.root / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\nthis is not really a PDF\n")
-    files = {"quyet-dinh.pdf": scans.pdf(), "fax.tif": scans.tiff_g4(), "hong.pdf": broken}
+    files = {
+        "quyet-dinh.pdf": scans.pdf(),
+        "fax.tif": scans.tiff_g4(),
+        "anh.jpg": scans.jpeg(),
+        "hong.pdf": broken,
+    }
     process_scans(office, files)
     return office
 
@@ -240,17 +245,27 @@ def test_officer_reviews_corrects_returns_approves_and_signs(
     assert _document(officer)["state"] == "returned" and _document(officer)["note"]
     assert clerk.post(f"/api/documents/{doc_id}/resubmit").status_code == 200
 
-    started = officer.post(f"/api/batches/{BATCH}/approve", json={"exclude": []})
-    assert started.status_code == 202
-    task = started.json()["task"]
+    # The page's form leaves the photo out: two documents, signed by a pool of processes
+    # started from the server's thread; the progress page follows them.
+    fax_id, photo_id = _document(officer, "fax.tif")["id"], _document(officer, "anh.jpg")["id"]
+    form = {"exclude": str(photo_id), "csrf_token": officer.headers["X-CSRF-Token"]}
+    page = officer.post(f"/batches/{BATCH}/approve", data=form, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/tasks/")
+    task = page.headers["location"].split("/")[2].split("?")[0]
     app.state.web.tasks.wait(task, 120)
     progress = officer.get(f"/api/tasks/{task}").json()
     assert progress["finished"] and not progress["error"], progress
-    # Two documents: signed by a pool of processes started from the server's thread.
-    fax_id = _document(officer, "fax.tif")["id"]
     assert progress["percent"] == 100 and progress["done"] == progress["total"] == 2
     assert sorted(s["id"] for s in progress["result"]["signed"]) == sorted([doc_id, fax_id])
+    assert progress["result"]["excluded"] == [photo_id]
+    assert "Đã ký xong" in officer.get(f"/tasks/{task}/progress").text
     assert client_for(app, "admin").get(f"/api/tasks/{task}").status_code == 200
+    assert client_for(app, "admin").get(f"/tasks/{task}").status_code == 200
+    # Through the API, the photo left behind.
+    started = officer.post(f"/api/batches/{BATCH}/approve", json={"exclude": []})
+    assert started.status_code == 202
+    done = app.state.web.tasks.wait(started.json()["task"], 120)
+    assert done is not None and [s["id"] for s in done.result["signed"]] == [photo_id]
 
     checks = reader.get(f"/api/documents/{doc_id}/verify").json()
     assert {c["kind"] for c in checks} == {"original", "searchable", "signed v1"}
