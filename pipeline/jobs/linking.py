@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import NotFound
-from pipeline.jobs import audit
+from pipeline.jobs import audit, lookup
 from pipeline.linking import CaseIndex, CaseRecord, Decision, DocumentFacts, decide, rank
 from pipeline.records.database import Database
 from pipeline.records.models import Case, Document, LinkCandidate, LinkEvent, State
@@ -169,13 +169,6 @@ def relink_pending(db: Database, cache: IndexCache = CACHE) -> dict[str, int]:
     return counts
 
 
-def _document(session: Session, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise NotFound(f"There is no document {document_id}. `hoso review list` shows the queue.")
-    return doc
-
-
 def review_queue(db: Database) -> list[dict[str, Any]]:
     """Documents waiting for a person to choose their case, with ranked candidates."""
     with db.session() as session:
@@ -207,7 +200,7 @@ def review_queue(db: Database) -> list[dict[str, Any]]:
 def choose(db: Database, document_id: int, case_code: str, actor: str) -> str:
     """Link a document to the case a person chose (any case, not only a candidate)."""
     with db.session() as session:
-        doc = _document(session, document_id)
+        doc = lookup.document(session, document_id)
         case = session.scalars(select(Case).where(Case.code == case_code)).one_or_none()
         if case is None:
             raise NotFound(f"There is no case {case_code}. `hoso cases list` shows the cases.")
@@ -227,7 +220,7 @@ def choose(db: Database, document_id: int, case_code: str, actor: str) -> str:
 def accept(db: Database, document_id: int, actor: str) -> str:
     """Link a queued document to its first-ranked candidate."""
     with db.session() as session:
-        doc = _document(session, document_id)
+        doc = lookup.document(session, document_id)
         if not doc.candidates:
             raise NotFound(
                 f"Document {document_id} has no candidate case to accept. Choose one with "
@@ -240,7 +233,7 @@ def accept(db: Database, document_id: int, actor: str) -> str:
 def unlink(db: Database, document_id: int, actor: str) -> None:
     """Take a document out of its case (it stays unlinked until someone links it)."""
     with db.session() as session:
-        doc = _document(session, document_id)
+        doc = lookup.document(session, document_id)
         previous = doc.case_id
         doc.case_id, doc.link_state, doc.link_method, doc.link_score = (
             None,

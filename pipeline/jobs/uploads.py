@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from pipeline.archive.store import safe_name, unique_path, write_stream
-from pipeline.errors import InvalidInput, NotAllowed, NotFound
+from pipeline.errors import InvalidInput, NotAllowed
 from pipeline.ingest.inbox import scan
-from pipeline.jobs import audit
+from pipeline.jobs import audit, lookup
 from pipeline.jobs.approval import require_role
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
@@ -115,18 +115,11 @@ def batch_names(db: Database) -> list[str]:
         return list(session.scalars(select(Batch.name).order_by(Batch.id.desc())))
 
 
-def _document(session: Session, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise NotFound(f"There is no document {document_id}.")
-    return doc
-
-
 def retry(db: Database, document_id: int, actor: str) -> None:
     """Queue a failed document again; its original is safe in the archive."""
     with db.session() as session:
         require_role(session, actor, ("clerk", "officer", "admin"))
-        doc = _document(session, document_id)
+        doc = lookup.document(session, document_id)
         if doc.state != State.FAILED.value:
             raise NotAllowed(
                 f"Document {document_id} is {doc.state}, not failed; only a failed document "
@@ -141,7 +134,7 @@ def resubmit(db: Database, document_id: int, actor: str) -> None:
     """Send a returned document back for review, once the clerk has fixed what was asked."""
     with db.session() as session:
         require_role(session, actor, UPLOADERS)
-        doc = _document(session, document_id)
+        doc = lookup.document(session, document_id)
         if doc.state != State.RETURNED.value:
             raise NotAllowed(
                 f"Document {document_id} is {doc.state}; only a returned document is resubmitted."

@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy.orm import Session
-
 from pipeline.errors import NotFound
 from pipeline.imaging.poppler import render_preview
-from pipeline.jobs import audit
+from pipeline.jobs import audit, lookup
 from pipeline.records.database import Database
 from pipeline.records.models import Document
 from pipeline.settings import Settings
@@ -30,13 +28,6 @@ class ArchivedFile:
     name: str
     media_type: str
     sha256: str
-
-
-def _document(session: Session, document_id: int) -> Document:
-    doc = session.get(Document, document_id)
-    if doc is None:
-        raise NotFound(f"There is no document {document_id}.")
-    return doc
 
 
 def _file_of(doc: Document, settings: Settings, kind: Kind) -> ArchivedFile:
@@ -74,7 +65,7 @@ def download(
 ) -> ArchivedFile:
     """The file to send, after recording who downloads it."""
     with db.session() as session:
-        found = _file_of(_document(session, document_id), settings, kind)
+        found = _file_of(lookup.document(session, document_id), settings, kind)
         if not found.path.is_file():
             raise NotFound(
                 f"The {kind} file of document {document_id} is missing from the archive; "
@@ -91,7 +82,7 @@ def page_image(db: Database, settings: Settings, document_id: int, page: int, si
     if size not in SIZES:
         raise NotFound(f"There is no page size {size}; the sizes are {', '.join(SIZES)}.")
     with db.session() as session:
-        doc = _document(session, document_id)
+        doc = lookup.document(session, document_id)
         if not 1 <= page <= max(doc.page_count, 0):
             raise NotFound(f"Document {document_id} has no page {page}.")
         kind: Kind = "signed" if doc.versions else "searchable"
