@@ -134,6 +134,7 @@ class WebSettings(_Section):
     login_attempts: int = Field(5, ge=1, description="failed log-ins allowed per window")
     login_window_seconds: float = Field(900.0, gt=0, description="the window, per user name")
     max_upload_mb: int = Field(200, ge=1, description="largest file a clerk may upload")
+    max_request_mb: int = Field(1000, ge=1, description="one upload request, all its files")
     watch: bool = Field(True, description="`hoso serve` also runs the inbox watcher")
 
 

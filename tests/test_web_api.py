@@ -427,3 +427,21 @@ def test_error_sentences_people_meet_are_in_vietnamese() -> None:
         "lan là văn thư; việc này cần vai trò cán bộ ký duyệt hoặc quản trị."
     )
     assert sentence("Something nobody translated.", "vi") == "Something nobody translated."
+
+
+def test_an_upload_too_large_is_refused_while_it_arrives(office: Office) -> None:
+    settings = office.settings.model_copy(
+        update={"web": office.settings.web.model_copy(update={"max_request_mb": 1})}
+    )
+    db = office.database()
+    small = create_app(settings, db)
+    clerk = client_for(small, "clerk")
+    big = b"%PDF-1.4 " + b"0" * (2 << 20)
+    files = [("files", ("to.pdf", big, "application/pdf"))]
+    answer = clerk.post("/api/uploads", data={"batch": "Lô lớn"}, files=files)
+    assert answer.status_code == 413, answer.text
+    assert "larger than 1 MB" in answer.json()["error"]
+    page = clerk.post("/inbox/upload", data={"new_batch": "Lô lớn"}, files=files)
+    assert page.status_code == 413 and "lớn hơn 1 MB" in page.text
+    db.close()
+    assert not (office.root / "inbox" / "Lô lớn").exists()

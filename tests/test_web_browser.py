@@ -144,6 +144,10 @@ def test_clerk_officer_archivist_journey(served: tuple[Office, str], scans: Scan
             'tr[data-file="quyết định thi hành.pdf"][data-state="ready"]', timeout=180_000
         )
         _shot(page, "02-clerk-inbox")
+        # The keyboard's place survives the live refresh (every 3 s).
+        page.focus('tr[data-file="quyết định thi hành.pdf"] a')
+        time.sleep(3.5)
+        assert page.evaluate("() => document.activeElement.closest('#live') !== null")
         # A clerk may not approve: the review pages are refused.
         page.goto(f"{url}/batches")
         assert "Bạn không có quyền làm việc này." in page.content()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline import __version__
 from pipeline.errors import (
@@ -24,6 +26,7 @@ from pipeline.records.database import Database
 from pipeline.settings import Settings
 from pipeline.web import api, pages
 from pipeline.web.context import Web
+from pipeline.web.i18n import sentence
 from pipeline.web.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,66 @@ def kind_of(error: HosoError) -> tuple[int, str]:
     return 500, "Something went wrong."
 
 
+class UploadLimit:
+    """Refuse an upload request while it arrives, once it carries more than ``limit`` bytes.
+
+    Without it the multipart parser would spool any size to a temporary file before hoso's
+    per-file limit is checked, so one huge request could fill the disk. The refusal (413) is
+    sent from here; the application then sees the client gone and its answer is dropped.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, paths: frozenset[str], language: str) -> None:
+        self.app, self.limit, self.paths, self.language = app, limit, paths, language
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass requests through, counting the bytes of uploads as they are read."""
+        if scope["type"] != "http" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        received, refused = 0, False
+
+        async def counted() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                refused = True
+                await self._refuse(scope, send)
+                return {"type": "http.disconnect"}
+            return message
+
+        async def answer(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, answer)
+        except Exception:
+            if not refused:
+                raise
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = (
+            f"The upload is larger than {self.limit >> 20} MB, the most one request may carry; "
+            "upload fewer files at a time or ask an admin to raise web.max_request_mb."
+        )
+        response: Response
+        if scope["path"].startswith("/api/"):
+            response = JSONResponse({"error": message}, status_code=413)
+        else:
+            cookie = Request(scope).cookies.get("hoso_lang", self.language)
+            text = html.escape(sentence(message, cookie))
+            response = HTMLResponse(f'<p class="error" role="alert">{text}</p>', status_code=413)
+        response.headers["Connection"] = "close"
+
+        async def nothing() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing, send)
+
+
 def create_app(settings: Settings, db: Database) -> FastAPI:
     """Build the application around one settings object and one database."""
     app = FastAPI(
@@ -63,6 +126,12 @@ def create_app(settings: Settings, db: Database) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.add_middleware(
+        UploadLimit,
+        limit=settings.web.max_request_mb << 20,
+        paths=frozenset({"/inbox/upload", "/api/uploads"}),
+        language=settings.web.language,
+    )
 
     @app.exception_handler(HosoError)
     async def hoso_error(request: Request, exc: HosoError) -> Response:

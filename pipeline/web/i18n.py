@@ -266,6 +266,11 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
         "nhờ quản trị viên tăng web.max_upload_mb.",
     ),
     (
+        r"The upload is larger than (?P<mb>\d+) MB, the most one request may carry; .*",
+        "Lần tải lên này lớn hơn {mb} MB, mức tối đa của một lần; hãy tải ít tệp hơn mỗi lần "
+        "hoặc nhờ quản trị viên tăng web.max_request_mb.",
+    ),
+    (
         r"Document (?P<id>\d+) is (?P<state>\w+), not failed; .*",
         "Hồ sơ số {id} đang ở trạng thái “{state}”, không phải lỗi; chỉ hồ sơ lỗi mới xử lý "
         "lại được.",

@@ -1,5 +1,6 @@
-// hoso's only script: drag-and-drop upload with progress, and word marks over page images.
-// Everything else is plain forms and htmx; the pages work without this file, less these two.
+// hoso's only script: drag-and-drop upload with progress, word marks over page images, and a
+// live inbox that keeps the keyboard's place.
+// Everything else is plain forms and htmx; the pages work without this file, less these.
 (function () {
   "use strict";
 
@@ -64,6 +65,15 @@
       xhr.send(new FormData(form));
     });
   }
+
+  // The live inbox refreshes itself; not while the keyboard is on one of its buttons, which the
+  // refresh would replace (the focus would jump back to the top of the page).
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var live = document.getElementById("live");
+    if (live && e.detail.elt === live && live.contains(document.activeElement)) {
+      e.preventDefault();
+    }
+  });
 
   document.addEventListener("DOMContentLoaded", function () { placeMarks(); setupUpload(); });
 }());
