@@ -12,7 +12,7 @@ from pipeline.records.database import Database
 from pipeline.settings import Settings
 from tests.conftest import environment_for, settings_for
 from tests.synthetic.documents import make_document
-from tests.test_cli import HOSO
+from tests.test_cli import HOSO, run
 
 PASSWORD = "mật-khẩu-thử-1"
 USERS = {"lan": "clerk", "truong": "officer", "kho": "archivist", "quan": "admin"}
@@ -40,11 +40,9 @@ def office_settings(root: Path, database_url: str) -> Settings:
     return settings_for(root, database_url=database_url, web=web)
 
 
-def hoso(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
+def hoso(args: list[str], env: dict[str, str]) -> str:
     """Run the real CLI; fail with its error output when it fails."""
-    proc = subprocess.run(
-        HOSO + args, capture_output=True, text=True, env=env, timeout=timeout, check=False
-    )
+    proc = run(args, env, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -35,6 +35,7 @@ from pipeline.signing.keys import Pkcs11Key, Pkcs12Key
 from pipeline.signing.sign import SignOptions, sign_pdf
 
 ROLES = ("clerk", "officer", "archivist", "admin")
+APPROVERS = ("officer", "admin")  # approve, return, sign
 # Actions that make someone the author of a document, who may then not approve it.
 AUTHORING = ("ingest", "field.edit", "upload")
 
@@ -127,7 +128,7 @@ def return_documents(
     if not reason.strip():
         raise NotAllowed("Say why the documents go back: a reason is required.")
     with db.session() as session:
-        require_role(session, actor, ("officer", "admin"))
+        require_role(session, actor, APPROVERS)
         docs = [d for d in _batch(session, batch).documents if d.state == State.READY.value]
         chosen = [d for d in docs if not document_ids or d.id in document_ids]
         for doc in chosen:
@@ -180,7 +181,7 @@ def approve(
     """
     report = ApprovalReport(excluded=sorted(exclude))
     with db.session() as session:
-        require_role(session, actor, ("officer", "admin"))
+        require_role(session, actor, APPROVERS)
         todo = []
         for doc in sorted(_batch(session, batch).documents, key=lambda d: d.id):
             if doc.state == State.APPROVED.value and doc.id not in exclude:

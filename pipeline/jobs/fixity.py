@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.archive.store import sha256_of
+from pipeline.jobs import lookup
 from pipeline.records.database import Database
 from pipeline.records.models import Document, SignedVersion
 from pipeline.settings import Settings
@@ -103,6 +104,7 @@ def verify_archive(db: Database, settings: Settings, jobs: int) -> list[FileChec
 def verify_document(db: Database, settings: Settings, document_id: int) -> list[FileCheck]:
     """Check one document's files: the original, the searchable PDF and each signed version."""
     with db.session() as session:
+        lookup.document(session, document_id)  # an unknown id is NotFound, not "nothing wrong"
         items = _items(session, settings, document_id)
     return [_check(item) for item in items]
 

@@ -43,6 +43,7 @@ def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
         else None,
         "duplicate_of": doc.duplicate_of_id,
         "error": doc.error,
+        "note": doc.review_note,
         "created_at": _iso(doc.created_at),
         "processed_at": _iso(doc.processed_at),
     }

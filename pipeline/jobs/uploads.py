@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from pipeline.archive.store import safe_name, unique_path, write_stream
 from pipeline.errors import InvalidInput, NotAllowed
@@ -21,10 +20,11 @@ from pipeline.ingest.inbox import scan
 from pipeline.jobs import audit, lookup
 from pipeline.jobs.approval import require_role
 from pipeline.records.database import Database
-from pipeline.records.models import Batch, Document, State
+from pipeline.records.models import Batch, State
 from pipeline.settings import Settings
 
 UPLOADERS = ("clerk", "admin")
+RETRIERS = ("clerk", "officer", "admin")  # see the inbox, retry a failed document
 _BATCH = re.compile(r"^[\w\- .]{1,80}$", re.UNICODE)
 
 
@@ -85,30 +85,6 @@ def waiting_files(settings: Settings) -> list[dict[str, Any]]:
     return files
 
 
-def recent_documents(db: Database, limit: int = 100) -> list[dict[str, Any]]:
-    """The latest documents taken from the inbox, with their state and any error in words."""
-    with db.session() as session:
-        docs = session.scalars(
-            select(Document)
-            .options(selectinload(Document.batch))
-            .order_by(Document.id.desc())
-            .limit(limit)
-        )
-        return [
-            {
-                "id": d.id,
-                "file": d.original_name,
-                "batch": d.batch.name,
-                "state": d.state,
-                "error": d.error or "",
-                "note": d.review_note,
-                "pages": d.page_count,
-                "attempts": d.attempts,
-            }
-            for d in docs
-        ]
-
-
 def batch_names(db: Database) -> list[str]:
     """Every batch, newest first (for the upload form's choice of an existing batch)."""
     with db.session() as session:
@@ -118,7 +94,7 @@ def batch_names(db: Database) -> list[str]:
 def retry(db: Database, document_id: int, actor: str) -> None:
     """Queue a failed document again; its original is safe in the archive."""
     with db.session() as session:
-        require_role(session, actor, ("clerk", "officer", "admin"))
+        require_role(session, actor, RETRIERS)
         doc = lookup.document(session, document_id)
         if doc.state != State.FAILED.value:
             raise NotAllowed(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from pipeline.errors import InvalidInput, NotFound
+from pipeline.errors import InvalidInput
 from pipeline.jobs import (
     accounts,
     approval,
@@ -44,6 +44,7 @@ from pipeline.web.security import (
 )
 
 router = APIRouter(prefix="/api", tags=["api"])
+INBOX_ROWS = 100  # the latest documents the live inbox shows
 
 
 class Credentials(BaseModel):
@@ -128,10 +129,15 @@ def me(account: Annotated[Account, Depends(allow(*EVERYONE))]) -> dict[str, str]
 @router.get("/inbox")
 def inbox(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> dict[str, Any]:
     """Files waiting in the inbox and the latest documents with their state."""
+    return inbox_view(request)
+
+
+def inbox_view(request: Request) -> dict[str, Any]:
+    """What the live inbox shows; shared by the page and the API."""
     w = web(request)
     return {
         "waiting": uploads.waiting_files(w.settings),
-        "documents": uploads.recent_documents(w.db),
+        "documents": queries.list_documents(w.db, w.settings, limit=INBOX_ROWS),
     }
 
 
@@ -229,9 +235,7 @@ def task(
     task_id: str, request: Request, account: Annotated[Account, Depends(allow(*OFFICERS))]
 ) -> dict[str, Any]:
     """How far a signing task has gone, and its report when finished."""
-    found = web(request).tasks.get(task_id)
-    if found is None or (found.owner != account.name and account.role != "admin"):
-        raise NotFound(f"There is no task {task_id}.")
+    found = web(request).tasks.visible(task_id, account.name, admin=account.role == "admin")
     return {
         "task": found.id,
         "title": found.title,
@@ -295,7 +299,6 @@ def verify(
 ) -> list[dict[str, Any]]:
     """Check the document's files: hashes, and the signatures of signed versions."""
     w = web(request)
-    queries.show_document(w.db, w.settings, document_id)  # NotFound for an unknown id
     return [c.__dict__ for c in fixity.verify_document(w.db, w.settings, document_id)]
 
 

@@ -27,6 +27,7 @@ from pipeline.settings import Settings
 from pipeline.web import api, pages
 from pipeline.web.context import Web
 from pipeline.web.i18n import sentence
+from pipeline.web.security import language
 from pipeline.web.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ class UploadLimit:
     sent from here; the application then sees the client gone and its answer is dropped.
     """
 
-    def __init__(self, app: ASGIApp, limit: int, paths: frozenset[str], language: str) -> None:
-        self.app, self.limit, self.paths, self.language = app, limit, paths, language
+    def __init__(self, app: ASGIApp, limit: int, paths: frozenset[str]) -> None:
+        self.app, self.limit, self.paths = app, limit, paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass requests through, counting the bytes of uploads as they are read."""
@@ -101,8 +102,7 @@ class UploadLimit:
         if scope["path"].startswith("/api/"):
             response = JSONResponse({"error": message}, status_code=413)
         else:
-            cookie = Request(scope).cookies.get("hoso_lang", self.language)
-            text = html.escape(sentence(message, cookie))
+            text = html.escape(sentence(message, language(Request(scope))))
             response = HTMLResponse(f'<p class="error" role="alert">{text}</p>', status_code=413)
         response.headers["Connection"] = "close"
 
@@ -130,7 +130,6 @@ def create_app(settings: Settings, db: Database) -> FastAPI:
         UploadLimit,
         limit=settings.web.max_request_mb << 20,
         paths=frozenset({"/inbox/upload", "/api/uploads"}),
-        language=settings.web.language,
     )
 
     @app.exception_handler(HosoError)

@@ -34,7 +34,7 @@ from pipeline.jobs import (
 )
 from pipeline.jobs.accounts import Account
 from pipeline.search.index import Filters
-from pipeline.web.api import start_session, start_signing
+from pipeline.web.api import inbox_view, start_session, start_signing
 from pipeline.web.i18n import sentence, translator
 from pipeline.web.security import (
     ADMINS,
@@ -178,19 +178,11 @@ def set_language(
 # --- clerk -------------------------------------------------------------------------------
 
 
-def _inbox_context(request: Request) -> dict[str, Any]:
-    w = web(request)
-    return {
-        "waiting": uploads.waiting_files(w.settings),
-        "documents": uploads.recent_documents(w.db),
-    }
-
-
 @router.get("/inbox")
 def inbox(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> Response:
     """Upload scans and watch what becomes of them."""
     w = web(request)
-    context = _inbox_context(request)
+    context = inbox_view(request)
     context["batches"] = uploads.batch_names(w.db)
     context["max_mb"] = w.settings.web.max_upload_mb
     return render(request, "inbox.html", context)
@@ -199,7 +191,7 @@ def inbox(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> R
 @router.get("/inbox/live")
 def inbox_live(request: Request, _: Annotated[Account, Depends(allow(*INTAKE))]) -> Response:
     """The part of the inbox page htmx refreshes every few seconds."""
-    return render(request, "inbox_live.html", _inbox_context(request))
+    return render(request, "inbox_live.html", inbox_view(request))
 
 
 @router.post("/inbox/upload")
@@ -224,7 +216,7 @@ async def upload(
     if not names:
         raise InvalidInput("Choose at least one file to upload.")
     if request.headers.get("hx-request"):
-        return render(request, "inbox_live.html", _inbox_context(request))
+        return render(request, "inbox_live.html", inbox_view(request))
     return back("/inbox", "Uploaded")
 
 
@@ -237,7 +229,7 @@ def retry(
     """Queue a failed document again."""
     uploads.retry(web(request).db, document_id, account.name)
     if request.headers.get("hx-request"):
-        return render(request, "inbox_live.html", _inbox_context(request))
+        return render(request, "inbox_live.html", inbox_view(request))
     return back("/inbox", "Queued again.")
 
 
@@ -298,9 +290,7 @@ async def approve(
 
 
 def _task_context(request: Request, task_id: str, account: Account) -> dict[str, Any]:
-    found = web(request).tasks.get(task_id)
-    if found is None or (found.owner != account.name and account.role != "admin"):
-        raise NotAllowed(f"There is no signing task {task_id} of yours.")
+    found = web(request).tasks.visible(task_id, account.name, admin=account.role == "admin")
     return {"task": found, "batch": request.query_params.get("batch", "")}
 
 

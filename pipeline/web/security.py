@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 
 from pipeline.errors import NotAllowed, NotAuthenticated
-from pipeline.jobs import accounts
+from pipeline.jobs import accounts, approval, corrections, uploads
 from pipeline.jobs.accounts import Account
 from pipeline.web.context import Web
 
@@ -23,13 +23,14 @@ LOGIN_COOKIE = "hoso_login"  # a pre-session token guarding the log-in form itse
 LANGUAGE_COOKIE = "hoso_lang"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Who may do what; the jobs layer checks roles again for the actions that change records.
-CLERKS = ("clerk", "admin")
-OFFICERS = ("officer", "admin")
-READERS = ("archivist", "officer", "admin")
-EDITORS = ("clerk", "officer", "admin")  # correct fields, link cases
-INTAKE = ("clerk", "officer", "admin")  # see the inbox, retry a failed document
-EVERYONE = ("clerk", "officer", "archivist", "admin")
+# Who may do what: the jobs layer's own role sets where it has them (it checks them again for
+# every action that changes records), and the ones only the faces need.
+CLERKS = uploads.UPLOADERS
+OFFICERS = approval.APPROVERS
+EDITORS = corrections.EDITORS  # correct fields, link cases
+INTAKE = uploads.RETRIERS  # see the inbox, retry a failed document
+EVERYONE = approval.ROLES
+READERS = ("archivist", "officer", "admin")  # search, read, download, check fixity
 ADMINS = ("admin",)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipeline.errors import HosoError
+from pipeline.errors import HosoError, NotFound
 
 log = logging.getLogger(__name__)
 KEEP = 200  # finished tasks remembered
@@ -78,6 +78,13 @@ class Tasks:
         """The task's progress, or None if there is no such task."""
         with self._lock:
             return self._tasks.get(task_id)
+
+    def visible(self, task_id: str, user: str, *, admin: bool) -> Progress:
+        """The task, if ``user`` started it or is an admin; NotFound otherwise."""
+        found = self.get(task_id)
+        if found is None or (found.owner != user and not admin):
+            raise NotFound(f"There is no signing task {task_id} of yours.")
+        return found
 
     def wait(self, task_id: str, timeout: float) -> Progress | None:
         """Wait until the task finishes (for tests and scripts)."""
