@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +22,12 @@ from pipeline import __version__
 from pipeline.extract import Extraction, SourceLine, SourceWord, extract, lines_from_text
 from pipeline.extract import lines_from_words as _lines_from_words
 from pipeline.imaging.geometry import Matrix, apply, identity
-from pipeline.imaging.prepare import PrepareOptions, prepare
+from pipeline.imaging.prepare import PrepareOptions
 from pipeline.imaging.sources import DocumentPlan, PageFrame, load_page, open_pdf, plan_document
 from pipeline.ingest.filetypes import MediaType, sniff
 from pipeline.ocr import tesseract
+from pipeline.ocr.engines import Recognizer, TesseractEngine, TrueOcrEngine
+from pipeline.ocr.page import OcrPage
 from pipeline.pdf.pdfa import mark_pdfa
 from pipeline.pdf.textlayer import add_text_layer, glyphless_font
 from pipeline.settings import Settings
@@ -32,6 +35,9 @@ from pipeline.text import lexicon
 from pipeline.text.correct import Correction, correct_page
 from pipeline.text.lexicon import installed as lexicon_installed
 from pipeline.text.normalize import normalize_ocr_text
+from pipeline.text.quality import PageQuality
+from pipeline.text.vote import VotingRecognizer
+from pipeline.upright import read_upright
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,9 @@ class ChainOptions:
     poppler_timeout: float
     pdfa: bool
     prepare: PrepareOptions
-    lexicon: Path | None  # None: post-correction off (disabled, or the lexicon is missing)
+    lexicon: Path | None  # None: the lexicon is not installed (no vote, no post-correction)
+    correct: bool
+    engine: str  # one of pipeline.ocr.engines.ENGINES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChainOptions:
@@ -69,9 +77,9 @@ class ChainOptions:
             poppler_timeout=settings.programs.poppler_timeout,
             pdfa=settings.output.pdfa,
             prepare=PrepareOptions(**settings.imaging.model_dump()),
-            lexicon=settings.lexicon_dir
-            if settings.ocr.correct and lexicon_installed(settings.lexicon_dir)
-            else None,
+            lexicon=settings.lexicon_dir if lexicon_installed(settings.lexicon_dir) else None,
+            correct=settings.ocr.correct,
+            engine=settings.ocr.engine,
         )
 
 
@@ -98,7 +106,7 @@ class PageResult:
     text: str
     confidence: float
     source: str  # "ocr" or "text_layer"
-    ocr: tesseract.OcrPage | None  # words in the prepared image's pixels
+    ocr: OcrPage | None  # words in the prepared image's pixels
     frame: PageFrame | None  # where the upright raster sits on the page (new /Rotate included)
     dpi: float
     timings: dict[str, float]  # seconds spent per stage: load, orientation, deskew, ..., ocr
@@ -106,6 +114,7 @@ class PageResult:
     upright_size: tuple[int, int] = (0, 0)
     notes: dict[str, object] = field(default_factory=dict)
     corrections: tuple[Correction, ...] = ()
+    quality: PageQuality | None = None  # None for a page whose own text layer was kept
 
 
 @dataclass(frozen=True)
@@ -202,6 +211,17 @@ def extract_fields(pages: tuple[PageResult, ...] | list[PageResult]) -> Extracti
     return extract([line for page in pages for line in source_lines(page)])
 
 
+@lru_cache(maxsize=2)
+def recognizer(options: ChainOptions) -> Recognizer:
+    """The engine ``options.engine`` names, made once per worker process (models load once)."""
+    if options.engine == "trueocr":
+        return TrueOcrEngine()
+    if options.engine == "vote":
+        words = lexicon.load(options.lexicon) if options.lexicon is not None else None
+        return VotingRecognizer(options.tessdata, options.languages, words)
+    return TesseractEngine(options.tessdata, options.languages)
+
+
 def plan(source: Path, work_dir: Path, options: ChainOptions) -> DocumentPlan:
     """Identify the file and decide how its pages will be read (the first step)."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -239,18 +259,27 @@ def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResul
         small = Image.fromarray(gray).reduce(2) if max(gray.shape) > 2000 else Image.fromarray(gray)
         return tesseract.detect_orientation(small, tessdata=tessdata)
 
-    prepared = prepare(raster.image, raster.dpi, options.prepare, clock.lap, osd)
-    page = tesseract.recognize(
-        prepared.image,
-        prepared.dpi,
-        tessdata=options.tessdata,
-        languages=options.languages,
-        timeout=options.page_timeout,
+    deadline = time.monotonic() + options.page_timeout
+    words = lexicon.load(options.lexicon) if options.lexicon is not None else None
+    engine = recognizer(options)
+    clock.lap("models")  # loaded once per worker process; the first page pays for it
+    reading = read_upright(
+        raster.image,
+        raster.dpi,
+        options.prepare,
+        engine,
+        words,
+        clock.lap,
+        osd,
+        deadline,
     )
-    clock.lap("ocr")
+    prepared, page = reading.prepared, reading.page
+    notes = dict(prepared.notes) | {"turned": prepared.quarter_turns * 90}
+    if reading.probes:
+        notes["orientation_probes"] = {str(k * 90): v for k, v in sorted(reading.probes.items())}
     corrections: list[Correction] = []
-    if options.lexicon is not None:
-        page, corrections = correct_page(page, lexicon.load(options.lexicon))
+    if words is not None and options.correct:
+        page, corrections = correct_page(page, words)
         clock.lap("correct")
     frame = replace(raster.frame, rotate=(raster.frame.rotate + 90 * prepared.quarter_turns) % 360)
     return PageResult(
@@ -264,8 +293,9 @@ def read_page(doc: DocumentPlan, index: int, options: ChainOptions) -> PageResul
         clock.timings,
         prepared.to_upright,
         prepared.upright_size,
-        prepared.notes,
+        notes,
         tuple(corrections),
+        reading.quality,
     )
 
 

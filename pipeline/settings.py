@@ -39,6 +39,9 @@ class WatchSettings(_Section):
 class OcrSettings(_Section):
     """Tesseract and rasterisation."""
 
+    engine: Literal["vote", "tesseract", "trueocr"] = Field(
+        "vote", description="vote: Tesseract and trueocr read each line; or either alone"
+    )
     languages: str = "vie"
     tessdata: Path = Path("ocr_models")
     page_timeout: float = Field(180.0, gt=0, description="seconds for one page's OCR")

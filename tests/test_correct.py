@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ocr.tesseract import OcrPage, TextLine, Word
+from pipeline.ocr.page import OcrPage, TextLine, Word
 from pipeline.settings import REPO_ROOT
 from pipeline.text import lexicon
 from pipeline.text.correct import correct_page

@@ -1,7 +1,7 @@
 import pytest
 
 from pipeline.imaging.sources import PageFrame
-from pipeline.ocr.tesseract import OcrPage, TextLine, Word
+from pipeline.ocr.page import OcrPage, TextLine, Word
 from pipeline.pdf.textlayer import content_stream, frame_matrix
 
 

@@ -64,7 +64,13 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
     record: dict[str, Any] = {
         "file": str(outcome.job.source),
         "pages": [
-            {"text": p.text, "confidence": p.confidence} | (_page_details(p) if details else {})
+            {
+                "text": p.text,
+                "confidence": p.confidence,
+                "quality": p.quality.as_dict() if p.quality else None,
+                "turned": p.notes.get("turned", 0),
+            }
+            | (_page_details(p) if details else {})
             for p in result.pages
         ]
         if result

@@ -44,14 +44,35 @@ def ink_mask(
     """
     scale = long_side / max(gray.shape)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    if flat:
-        _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-        return ink.astype(np.uint8), scale
-    # Flatten the paper so shadows and yellowing do not count as ink.
-    background = cv2.medianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), 21)
-    flat_small = cv2.divide(small, background, scale=255)
-    _, ink = cv2.threshold(flat_small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    return ink.astype(np.uint8), scale
+    if not flat:
+        # Flatten the paper so shadows and yellowing do not count as ink.
+        background = cv2.medianBlur(cv2.dilate(small, np.ones((7, 7), np.uint8)), 21)
+        small = cv2.divide(small, background, scale=255)
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return letters_only(ink.astype(np.uint8)), scale
+
+
+def letters_only(ink: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The ink without marks that are not letters: sheet edges, rules, seals, large blots.
+
+    A photographed sheet's dark edge or a table's rule is one long straight mark, and on a
+    page with a few lines of text it outweighs them in every projection profile: the page is
+    then levelled to its edge instead of its lines, and the lines run into each other. Marks
+    much taller than the page's typical mark, or far longer than tall, are dropped before the
+    profiles are measured.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if count < 3:
+        return ink
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    typical = float(np.median(heights[stats[1:, cv2.CC_STAT_AREA] >= 3])) if count > 3 else 1.0
+    typical = max(typical, 1.0)
+    drop = (heights > 4 * typical) | (widths > 25 * typical)
+    if not drop.any():
+        return ink
+    keep = np.concatenate(([False], ~drop))
+    return np.asarray(keep[labels], dtype=np.uint8)
 
 
 def asymmetry(ink: NDArray[np.uint8]) -> float:

@@ -84,7 +84,7 @@ def choose_turns(
     """
     found = orient.detect(gray, flat=flat)
     notes: dict[str, object] = {
-        "orientation": found.quarter_turns * 90,
+        "profile_turn": found.quarter_turns * 90,
         "line_ratio": round(found.line_ratio, 2),
         "asymmetry": round(found.asymmetry, 3),
     }
@@ -127,9 +127,18 @@ def _sheet_preview(gray: Gray, corners: NDArray[np.float32]) -> Gray:
 
 
 def prepare(
-    image: Image.Image, dpi: float, options: PrepareOptions, lap: Lap, osd: OsdProbe | None = None
+    image: Image.Image,
+    dpi: float,
+    options: PrepareOptions,
+    lap: Lap,
+    osd: OsdProbe | None = None,
+    turns: int | None = None,
 ) -> Prepared:
-    """Run the enabled stages on one page raster."""
+    """Run the enabled stages on one page raster.
+
+    ``turns`` forces the quarter turns (the chain checks a page's orientation by reading it
+    both ways); None lets the orientation stage decide.
+    """
     gray, bilevel = to_gray(image, options.colour)
     lap("colour")
     corners = photo.find_sheet(gray) if options.photo and not bilevel else None
@@ -140,11 +149,15 @@ def prepare(
     if flat:
         gray = photo.even_light(gray)
         lap("light")
-    turns, skew = 0, None
-    if options.orientation:
+    skew = None
+    if turns is not None:
+        turns %= 4
+    elif options.orientation:
         probe = gray if corners is None else _sheet_preview(gray, corners)
         turns, skew, found = choose_turns(probe, osd, flat=flat)
         notes |= found
+    else:
+        turns = 0
     height, width = gray.shape[:2]
     gray = orient.turn(gray, turns)
     upright_size = (gray.shape[1], gray.shape[0])

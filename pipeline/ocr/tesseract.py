@@ -7,7 +7,8 @@ rather than left running, and failures become OcrError/OcrTimeout/MissingDepende
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,58 +16,8 @@ import tesserocr
 from PIL import Image
 
 from pipeline.errors import MissingDependency, OcrError, OcrTimeout
+from pipeline.ocr.page import Box, OcrPage, TextLine, Word
 from pipeline.text.normalize import normalize_ocr_text
-
-
-@dataclass(frozen=True)
-class Word:
-    """A recognised word: text (NFC), box in image pixels (left, top, right, bottom), confidence."""
-
-    text: str
-    box: tuple[int, int, int, int]
-    confidence: float
-
-
-@dataclass(frozen=True)
-class TextLine:
-    """A line of words with its box and baseline (y at the line's left and right edges)."""
-
-    words: tuple[Word, ...]
-    box: tuple[int, int, int, int]
-    baseline: tuple[float, float]
-    block: int
-
-    @property
-    def text(self) -> str:
-        """The words of the line separated by single spaces."""
-        return " ".join(word.text for word in self.words)
-
-
-@dataclass(frozen=True)
-class OcrPage:
-    """Everything Tesseract read on one page image."""
-
-    lines: tuple[TextLine, ...]
-    width: int
-    height: int
-
-    @property
-    def text(self) -> str:
-        """The page text: lines joined by newlines, blocks separated by a blank line."""
-        parts: list[str] = []
-        previous_block: int | None = None
-        for line in self.lines:
-            if previous_block is not None and line.block != previous_block:
-                parts.append("")
-            parts.append(line.text)
-            previous_block = line.block
-        return "\n".join(parts)
-
-    @property
-    def mean_confidence(self) -> float:
-        """Mean word confidence (0-100); 0 for a page with no words."""
-        confidences = [w.confidence for line in self.lines for w in line.words]
-        return sum(confidences) / len(confidences) if confidences else 0.0
 
 
 def version() -> str:
@@ -85,13 +36,13 @@ def check_model(tessdata: Path, languages: str) -> None:
 
 
 @lru_cache(maxsize=4)
-def _api(tessdata: str, languages: str) -> tesserocr.PyTessBaseAPI:
+def _api(tessdata: str, languages: str, psm: int = tesserocr.PSM.AUTO) -> tesserocr.PyTessBaseAPI:
     check_model(Path(tessdata), languages)
     try:
         return tesserocr.PyTessBaseAPI(
             path=tessdata.rstrip("/") + "/",
             lang=languages,
-            psm=tesserocr.PSM.AUTO,
+            psm=psm,
             oem=tesserocr.OEM.LSTM_ONLY,
         )
     except RuntimeError as exc:
@@ -102,7 +53,7 @@ def _api(tessdata: str, languages: str) -> tesserocr.PyTessBaseAPI:
 
 
 def recognize(
-    image: Image.Image, dpi: float, *, tessdata: Path, languages: str, timeout: float
+    image: Image.Image, dpi: float, *, tessdata: Path, languages: str, deadline: float
 ) -> OcrPage:
     """Read one page image and return its lines and words.
 
@@ -111,24 +62,123 @@ def recognize(
         dpi: its resolution, which Tesseract uses to judge text size.
         tessdata: folder holding the models.
         languages: Tesseract language string, e.g. ``vie`` or ``vie+eng``.
-        timeout: seconds before Tesseract is told to give up on the page.
+        deadline: ``time.monotonic()`` by which Tesseract is told to give up on the page.
     """
     api = _api(str(tessdata), languages)
     api.SetImage(image)
     api.SetSourceResolution(max(70, round(dpi)))
+    left = deadline - time.monotonic()
     try:
-        finished = api.Recognize(timeout=max(1, round(timeout * 1000)))
+        finished = left > 0 and api.Recognize(timeout=max(1, round(left * 1000)))
     except RuntimeError as exc:
         raise OcrError(f"Tesseract failed on the page ({exc}).") from exc
     if not finished:
         api.Clear()
         raise OcrTimeout(
-            f"Reading the page took longer than {timeout:.0f} seconds and was "
-            "stopped. The scan may be very noisy; raise ocr.page_timeout to retry."
+            "Reading the page took longer than its time limit and was stopped. The scan may "
+            "be very noisy; raise ocr.page_timeout to retry."
         )
     lines = _collect_lines(api)
     api.Clear()
     return OcrPage(tuple(lines), image.width, image.height)
+
+
+def read_lines(
+    image: Image.Image,
+    dpi: float,
+    boxes: Sequence[Box],
+    *,
+    tessdata: Path,
+    languages: str,
+    deadline: float,
+    scale: float = 1.0,
+) -> list[tuple[Word, ...]]:
+    """Read each box of ``image`` as one line; words come back in the page's pixels.
+
+    Lines found by another engine's detector are read one at a time (Tesseract's single-line
+    mode on the box with a margin), which skips Tesseract's own layout analysis: that
+    analysis is what drops small header lines and lines beside a seal. With ``scale`` > 1 the
+    line is cut out and enlarged first (small print reads far better at a larger size).
+
+    Args:
+        image: the prepared (upright, deskewed) greyscale page.
+        dpi: its resolution.
+        boxes: line boxes in the image's pixels.
+        tessdata: folder holding the models.
+        languages: Tesseract language string.
+        deadline: ``time.monotonic()`` by which the whole call must end (OcrTimeout after).
+        scale: enlargement applied to each line before reading.
+    """
+    api = _api(str(tessdata), languages, tesserocr.PSM.SINGLE_LINE)
+    width, height = image.size
+    out: list[tuple[Word, ...]] = []
+    try:
+        if scale == 1.0:
+            api.SetImage(image)
+            api.SetSourceResolution(max(70, round(dpi)))
+        for box in boxes:
+            x0, y0, x1, y1 = _padded(box, width, height)
+            if scale == 1.0:
+                api.SetRectangle(x0, y0, x1 - x0, y1 - y0)
+                offset, factor = (0.0, 0.0), 1.0
+            else:
+                crop = image.crop((x0, y0, x1, y1))
+                crop = crop.resize(
+                    (round(crop.width * scale), round(crop.height * scale)),
+                    Image.Resampling.BICUBIC,
+                )
+                api.SetImage(crop)
+                api.SetSourceResolution(max(70, round(dpi * scale)))
+                offset, factor = (float(x0), float(y0)), 1.0 / scale
+            left = deadline - time.monotonic()
+            if left <= 0 or not api.Recognize(timeout=max(1, round(left * 1000))):
+                raise OcrTimeout(
+                    "Reading the page took longer than its time limit and was stopped. The "
+                    "scan may be very noisy; raise ocr.page_timeout to retry."
+                )
+            out.append(tuple(_words(api, offset, factor)))
+    except RuntimeError as exc:
+        raise OcrError(f"Tesseract failed on the page ({exc}).") from exc
+    finally:
+        api.Clear()
+    return out
+
+
+def _padded(box: Box, width: int, height: int) -> Box:
+    """The line box with the margin Tesseract needs around a line, inside the image."""
+    x0, y0, x1, y1 = box
+    h = max(1, y1 - y0)
+    return (
+        max(0, x0 - round(0.3 * h)),
+        max(0, y0 - round(0.15 * h)),
+        min(width, x1 + round(0.3 * h)),
+        min(height, y1 + round(0.15 * h)),
+    )
+
+
+def _words(api: tesserocr.PyTessBaseAPI, offset: tuple[float, float], factor: float) -> list[Word]:
+    ril = tesserocr.RIL
+    iterator = api.GetIterator()
+    words: list[Word] = []
+    if iterator is None:
+        return words
+    for item in tesserocr.iterate_level(iterator, ril.WORD):
+        try:
+            raw = item.GetUTF8Text(ril.WORD)
+        except RuntimeError:  # tesserocr's way of saying the word is empty
+            continue
+        text = normalize_ocr_text(raw or "").strip()
+        box = item.BoundingBox(ril.WORD)
+        if not text or box is None:
+            continue
+        x0, y0, x1, y1 = (
+            round(offset[0] + box[0] * factor),
+            round(offset[1] + box[1] * factor),
+            round(offset[0] + box[2] * factor),
+            round(offset[1] + box[3] * factor),
+        )
+        words.append(Word(text, (x0, y0, x1, y1), float(item.Confidence(ril.WORD))))
+    return words
 
 
 def _collect_lines(api: tesserocr.PyTessBaseAPI) -> list[TextLine]:

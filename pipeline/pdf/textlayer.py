@@ -19,7 +19,7 @@ import pikepdf
 
 from pipeline.imaging.geometry import Matrix, apply, identity
 from pipeline.imaging.sources import PageFrame
-from pipeline.ocr.tesseract import OcrPage, TextLine
+from pipeline.ocr.page import OcrPage, TextLine
 
 FONT_NAME = "/HosoOCR"
 _GLYPH_WIDTH = 0.5  # em

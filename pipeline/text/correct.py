@@ -10,16 +10,14 @@ when it wins by a wide margin; every change is returned with its place, so a rev
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 
-from pipeline.ocr.tesseract import OcrPage, TextLine, Word
-from pipeline.text.lexicon import NUMBER, Lexicon
+from pipeline.ocr.page import OcrPage, TextLine, Word
+from pipeline.text.lexicon import NUMBER, ContextScorer, Lexicon
 
 _CORE = re.compile(r"^(\W*)(\w+?)(\W*)$", re.UNICODE)
 _NUMBER = re.compile(r"^\d[\d.,/]*$")
-SMOOTHING = 30.0  # pseudo-counts pulling a syllable pair towards the syllable's own frequency
 
 
 @dataclass(frozen=True)
@@ -60,35 +58,11 @@ def _cased(template: str, syllable: str) -> str:
     return syllable
 
 
-class _Scorer:
-    def __init__(self, lexicon: Lexicon) -> None:
-        self.lx = lexicon
-        self.vocabulary = max(1, len(lexicon.unigrams))
-
-    def unigram(self, syllable: str) -> float:
-        return (self.lx.count(syllable) + 0.1) / (self.lx.total + 0.1 * self.vocabulary)
-
-    def follows(self, first: str | None, second: str) -> float:
-        """Log P(second | first), smoothed towards P(second)."""
-        if first is None:
-            return math.log(self.unigram(second))
-        prior = self.unigram(second)
-        return math.log(
-            (self.lx.pair(first, second) + SMOOTHING * prior) / (self.lx.count(first) + SMOOTHING)
-        )
-
-    def fit(self, before: str | None, syllable: str, after: str | None) -> float:
-        score = self.follows(before, syllable)
-        if after is not None:
-            score += self.follows(syllable, after)
-        return score
-
-
 def correct_page(
     page: OcrPage, lexicon: Lexicon, options: CorrectorOptions = CorrectorOptions()
 ) -> tuple[OcrPage, list[Correction]]:
     """Return the page with confident corrections applied, and the list of them."""
-    scorer = _Scorer(lexicon)
+    scorer = ContextScorer(lexicon)
     flat: list[tuple[int, int, Word, tuple[str, str, str] | None]] = [
         (li, wi, word, _split(word.text))
         for li, line in enumerate(page.lines)

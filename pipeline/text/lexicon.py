@@ -9,6 +9,7 @@ word is a syllable pair that occurs), and the legal vocabulary of case files
 from __future__ import annotations
 
 import itertools
+import math
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -64,7 +65,34 @@ class Lexicon:
         return tuple(found)
 
 
+SMOOTHING = 30.0  # pseudo-counts pulling a syllable pair towards the syllable's own frequency
 NUMBER = "<num>"  # every number is one token: "ngày <num> tháng <num> năm <num>"
+
+
+class ContextScorer:
+    """How well a syllable fits between its neighbours: smoothed syllable-pair log probabilities."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lx = lexicon
+        self.vocabulary = max(1, len(lexicon.unigrams))
+
+    def unigram(self, syllable: str) -> float:
+        return (self.lx.count(syllable) + 0.1) / (self.lx.total + 0.1 * self.vocabulary)
+
+    def follows(self, first: str | None, second: str) -> float:
+        """Log P(second | first), smoothed towards P(second)."""
+        if first is None:
+            return math.log(self.unigram(second))
+        prior = self.unigram(second)
+        return math.log(
+            (self.lx.pair(first, second) + SMOOTHING * prior) / (self.lx.count(first) + SMOOTHING)
+        )
+
+    def fit(self, before: str | None, syllable: str, after: str | None) -> float:
+        score = self.follows(before, syllable)
+        if after is not None:
+            score += self.follows(syllable, after)
+        return score
 
 
 def _syllables(phrase: str) -> list[str]:

@@ -1,0 +1,238 @@
+"""Two recognisers read every line; where they differ, the reading that is better Vietnamese wins.
+
+Tesseract and trueocr fail differently: Tesseract drops and doubles tone marks (thẩm -> thầm,
+đồng -> đông, PHỐ -> PHÓ) and breaks letters under seals; trueocr confuses other marks (Điều ->
+Điễu, cầu -> cẩu) and sometimes runs words together. Each line is read by both, their words are
+aligned (an edit-distance alignment of the two word sequences), and each place where they differ
+is settled by what the words are: a known syllable beats a string no syllable spells, and
+between two known syllables the one that fits its neighbours in real Vietnamese text wins,
+unless Tesseract was sure of its own. Boxes come from Tesseract's words, so the text layer still
+lines up with the print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.ocr import engines, layout, tesseract, trueocr
+from pipeline.ocr.page import Box, OcrPage, Word, spread_words
+from pipeline.ocr.trueocr import LineText
+from pipeline.text.lexicon import NUMBER, ContextScorer, Lexicon
+from pipeline.text.quality import WEIGHTS, Kind, core, kind, reading_score
+
+_ODD = set("$¡¿‘’‚„†‡•…‰‹›€£¥©®°±§¶~^`|\\{}[]<>@#*_")
+
+
+@dataclass(frozen=True)
+class VoteOptions:
+    """How much evidence overrules Tesseract (log-probability units of the syllable pairs)."""
+
+    margin: float = 1.5  # a known syllable replaces another only if this much likelier in context
+    sure: float = 92.0  # above this confidence Tesseract's word needs ``sure_margin`` instead
+    sure_margin: float = 4.0
+    min_second: float = 80.0  # trueocr's words are taken in gaps only when read this surely
+    unsure: float = 75.0  # a number or code Tesseract read less surely than this may be replaced
+
+
+class Judge:
+    """Settles the places where the two readings of a line differ."""
+
+    def __init__(self, lexicon: Lexicon | None, options: VoteOptions = VoteOptions()) -> None:
+        self.lexicon = lexicon
+        self.scorer = ContextScorer(lexicon) if lexicon is not None else None
+        self.options = options
+
+    def _token(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        body = core(text).lower()
+        if body.isalpha():
+            return body
+        return NUMBER if body[:1].isdigit() else None
+
+    def _fit(self, left: str | None, text: str, right: str | None) -> float:
+        assert self.scorer is not None
+        token = core(text).lower()
+        return self.scorer.fit(self._token(left), token, self._token(right))
+
+    def word(
+        self, first: Word, second: str, sure: float, left: str | None, right: str | None
+    ) -> Word:
+        """One word each: Tesseract's ``first`` (with its box) or trueocr's ``second``.
+
+        ``sure`` is trueocr's confidence in its line; ``left`` and ``right`` the neighbours.
+        """
+        if first.text.lower() == second.lower():
+            return first
+        kind_a, kind_b = kind(first.text, self.lexicon), kind(second, self.lexicon)
+        if kind_a != kind_b:
+            return first if kind_a > kind_b else replace(first, text=second)
+        if kind_a is Kind.KNOWN and self.scorer is not None:
+            if core(first.text).lower() == core(second).lower():
+                return first  # the same syllable with other punctuation: Tesseract's
+            gain = self._fit(left, second, right) - self._fit(left, first.text, right)
+            options = self.options
+            needed = options.sure_margin if first.confidence >= options.sure else options.margin
+            return replace(first, text=second) if gain > needed else first
+        odd_a = sum(ch in _ODD for ch in first.text)
+        odd_b = sum(ch in _ODD for ch in second)
+        if odd_b != odd_a:
+            return replace(first, text=second) if odd_b < odd_a else first
+        # Numbers and codes: the lexicon cannot tell, the engines' certainty can.
+        unsure = first.confidence < self.options.unsure
+        return replace(first, text=second) if unsure and sure >= self.options.min_second else first
+
+    def span_value(self, texts: Sequence[str]) -> float:
+        """How plausible a run of tokens is as text: characters weighted by kind."""
+        return sum(len(core(t) or t) * WEIGHTS[kind(t, self.lexicon)] for t in texts)
+
+
+def _span_box(words: Sequence[Word], before: Word | None, after: Word | None, line: Box) -> Box:
+    """Where a run of trueocr's words goes: over Tesseract's words it replaces, or in the gap."""
+    if words:
+        return (
+            min(w.box[0] for w in words),
+            min(w.box[1] for w in words),
+            max(w.box[2] for w in words),
+            max(w.box[3] for w in words),
+        )
+    left = before.box[2] + 1 if before else line[0]
+    right = after.box[0] - 1 if after else line[2]
+    top = min((w.box[1] for w in (before, after) if w), default=line[1])
+    bottom = max((w.box[3] for w in (before, after) if w), default=line[3])
+    return (left, top, max(left + 1, right), bottom)
+
+
+def vote_line(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tuple[Word, ...]:
+    """One line read by Tesseract (``first``) and by trueocr (``second``), voted word by word."""
+    theirs = second.text.split()
+    if not first:
+        if theirs and second.confidence >= judge.options.min_second:
+            value = judge.span_value(theirs)
+            if value >= 0.6 * sum(len(core(t) or t) for t in theirs):
+                return spread_words(second.text, box, second.confidence)
+        return ()
+    if not theirs:
+        return tuple(first)
+    ours = [w.text for w in first]
+    out: list[Word] = []
+    for op in Levenshtein.opcodes(ours, theirs):
+        mine = list(first[op.src_start : op.src_end])
+        alt = theirs[op.dest_start : op.dest_end]
+        if op.tag == "equal":
+            out += [replace(w, confidence=max(w.confidence, second.confidence)) for w in mine]
+            continue
+        if op.tag == "replace" and len(mine) == len(alt):
+            for k, (word, other) in enumerate(zip(mine, alt, strict=True)):
+                left = out[-1].text if out else None
+                at = op.src_start + k + 1
+                right = ours[at] if at < len(ours) else None
+                out.append(judge.word(word, other, second.confidence, left, right))
+            continue
+        # Runs of different lengths, or words only one engine saw: keep the run that is more
+        # plausible text, by a clear margin for trueocr's (Tesseract's carry real boxes).
+        mine_value = judge.span_value([w.text for w in mine])
+        alt_value = judge.span_value(alt)
+        sure_alt = second.confidence >= judge.options.min_second
+        if alt and sure_alt and alt_value > 1.25 * mine_value + 0.5:
+            before = out[-1] if out else None
+            after = first[op.src_end] if op.src_end < len(first) else None
+            confidence = min(second.confidence, 75.0)
+            out += spread_words(" ".join(alt), _span_box(mine, before, after, box), confidence)
+        elif mine and (alt or mine_value >= 0.5 * sum(len(w.text) for w in mine)):
+            out += mine  # words trueocr did not see are kept unless they are noise
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class VotingRecognizer:
+    """Lines found by trueocr's detector, read by Tesseract and by trueocr, voted word by word.
+
+    Lines whose letters are small (the issuer block and the number line of many headers, every
+    line of a 150-dpi scan) are read by Tesseract a second time enlarged, and the better of
+    the two readings (:func:`~pipeline.text.quality.reading_score`) goes to the vote.
+    """
+
+    tessdata: Path
+    languages: str
+    lexicon: Lexicon | None
+    small_line: float = 40.0  # a line box lower than this many pixels at 300 dpi is enlarged
+    name: str = "vote"
+
+    def read(self, image: Image.Image, dpi: float, deadline: float) -> OcrPage:
+        """Read the page; lines a lighter second ink runs through are read again without it."""
+        gray = np.asarray(image.convert("L"), dtype=np.uint8)
+        lines = engines.find_lines(gray)
+        boxes = list(lines.boxes)
+        judge = Judge(self.lexicon)
+        voted = self._read(image, gray, dpi, boxes, judge, deadline)
+        weak = [k for k, words in enumerate(voted) if _weak(words)]
+        cleaned, inked = layout.without_second_ink(gray, [boxes[k] for k in weak])
+        if inked:
+            again_at = [weak[i] for i in inked]
+            again = self._read(
+                Image.fromarray(cleaned),
+                cleaned,
+                dpi,
+                [boxes[k] for k in again_at],
+                judge,
+                deadline,
+            )
+            for k, words in zip(again_at, again, strict=True):
+                if reading_score(words, self.lexicon) > reading_score(voted[k], self.lexicon):
+                    voted[k] = words
+        return engines.page_of(voted, lines, image.size)
+
+    def _read(
+        self,
+        image: Image.Image,
+        gray: NDArray[np.uint8],
+        dpi: float,
+        boxes: list[Box],
+        judge: Judge,
+        deadline: float,
+    ) -> list[tuple[Word, ...]]:
+        """Each box read by both engines (small lines enlarged for Tesseract), then voted."""
+        if not boxes:
+            return []
+        first = tesseract.read_lines(
+            image, dpi, boxes, tessdata=self.tessdata, languages=self.languages, deadline=deadline
+        )
+        small = [k for k, b in enumerate(boxes) if (b[3] - b[1]) * 300 < self.small_line * dpi]
+        if small:
+            again = tesseract.read_lines(
+                image,
+                dpi,
+                [boxes[k] for k in small],
+                tessdata=self.tessdata,
+                languages=self.languages,
+                deadline=deadline,
+                scale=2.0,
+            )
+            for k, words in zip(small, again, strict=True):
+                if reading_score(words, self.lexicon) > reading_score(first[k], self.lexicon):
+                    first[k] = words
+        second = trueocr.read_lines(gray, boxes)
+        return [
+            vote_line(mine, theirs, box, judge)
+            for mine, theirs, box in zip(first, second, boxes, strict=True)
+        ]
+
+
+def _weak(words: Sequence[Word]) -> bool:
+    """A line worth a second look: nothing read, or read unsurely."""
+    if not words:
+        return True
+    return min(w.confidence for w in words) < 60 or vote_mean(words) < 85
+
+
+def vote_mean(words: Sequence[Word]) -> float:
+    """Mean confidence of a line's words."""
+    return sum(w.confidence for w in words) / len(words) if words else 0.0
