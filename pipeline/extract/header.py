@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 from pipeline.extract.dates import NUMERIC, WORDS, DateMatch, find_dates
+from pipeline.extract.issuer import name_body
 from pipeline.extract.numbers import NO_YEAR, WITH_YEAR, NumberMatch, canonical_of
 from pipeline.extract.source import Flow
 from pipeline.text.fold import fold
@@ -42,8 +41,6 @@ _ORG = re.compile(
     r"thi\s+hanh\s+an\s+dan\s+su|vien\s+kiem\s+sat|uy\s+ban\s+nhan\s+dan"
 )
 _PARENT_ONLY = re.compile(r"^(?:tong\s+cuc|bo\s+tu\s+phap|cuc\s+thads)")
-_BODY_WORDS = ("tòa án nhân dân", "thi hành án dân sự", "chi cục", "cục", "phòng", "khu vực")
-_UNITS = ("thành phố", "thị xã", "thị trấn", "khu vực", "huyện", "tỉnh", "quận", "xã", "phường")
 _ENFORCEMENT_CODE = re.compile(r"THA|TB-|CCTHADS|CTHADS")
 
 
@@ -106,64 +103,6 @@ def _strip_motto(text: str) -> str:
     return text.strip(" -")
 
 
-@lru_cache(maxsize=1)
-def _provinces() -> dict[str, str]:
-    """Province names by their folded form ("phu tho" -> "Phú Thọ"), from the shipped list."""
-    text = resources.files("pipeline.text").joinpath("data/places.txt").read_text("utf-8")
-    names: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("#"):
-            name = line.split(" ", 1)[1] if line.startswith("tỉnh ") else line.split(" ", 2)[-1]
-            names[fold(name).replace(" ", "")] = " ".join(
-                w[:1].upper() + w[1:] for w in name.split()
-            )
-    return names
-
-
-def _sentence_case(upper: str) -> str:
-    """Vietnamese sentence case for an issuing body: units lower, place names capitalised.
-
-    Unit words are recognised folded and written correctly (OCR reads "TỈNH" as "TÍNH"), and a
-    province name OCR damaged is put back from the shipped list of provinces.
-    """
-    words = upper.lower().split()
-    folded_units = {fold(unit): unit for unit in _UNITS}
-    out: list[str] = []
-    place = False
-    i = 0
-    while i < len(words):
-        pair = fold(" ".join(words[i : i + 2]))
-        if pair in folded_units and " " in pair:
-            out.append(folded_units[pair])
-            place, i = True, i + 2
-            continue
-        word = words[i]
-        if fold(word) in folded_units and (i > 0 or word != "xã"):
-            out.append(folded_units[fold(word)])
-            place = True
-        elif place and word[:1].isalpha():
-            out.append(word[:1].upper() + word[1:])
-        else:
-            out.append(word)
-        i += 1
-    text = " ".join(out)
-    folded = fold(text)
-    for phrase in _BODY_WORDS:  # OCR's "nhân dẫn" is still "nhân dân"
-        for match in re.finditer(rf"\b{fold(phrase)}\b", folded):
-            text = text[: match.start()] + phrase + text[match.end() :]
-    text = re.sub(r"\b(cục|phòng|chi cục) thi hành án dân sự", r"\1 Thi hành án dân sự", text)
-    text = re.sub(r"^thi hành án dân sự", "Thi hành án dân sự", text)
-    text = re.sub(
-        r"(\S) (huyện|quận|thị xã|thành phố) ([^,]+?) (tỉnh|thành phố) ", r"\1 \2 \3, \4 ", text
-    )
-    province = re.search(r"(?:tỉnh|thành phố|-) ([^,]+)$", text)
-    if province:
-        known = _provinces().get(fold(province.group(1)).replace(" ", ""))
-        if known:
-            text = text[: province.start(1)] + known
-    return text[:1].upper() + text[1:]
-
-
 def _issuer(flow: Flow, limit: int, number_line: int | None) -> tuple[str, tuple[int, int] | None]:
     """The issuing body named by the upper-case lines left of the motto, in sentence case."""
     stop = number_line if number_line is not None else limit
@@ -187,19 +126,10 @@ def _issuer(flow: Flow, limit: int, number_line: int | None) -> tuple[str, tuple
     body_from = org_at[-1]
     body = [raw for _, raw in candidates[body_from:]]
     parents = [raw for _, raw in candidates[:body_from]]
-    name = " ".join(" ".join(body).split())
-    folded = fold(name)
-    if not re.search(r"\b(?:tinh|thanh pho)\b|\s-\s", folded):
-        for parent in parents:
-            province = re.search(r"\b(?:tinh|thanh pho)\s+.+$", fold(parent))
-            if province:
-                name = f"{name}, {parent[province.start() :]}"
-                break
-    name = name.strip(" .,;:-_")
     first_line = candidates[body_from][0]
     last_line = candidates[-1][0]
     span = (flow.starts[first_line], flow.starts[last_line] + len(flow.lines[last_line].text))
-    return _sentence_case(name).replace(" ,", ","), span
+    return name_body(body, parents), span
 
 
 def _date(flow: Flow, limit: int) -> DateMatch | None:

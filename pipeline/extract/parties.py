@@ -28,6 +28,10 @@ LABELS: tuple[tuple[str | None, str], ...] = (
         r"nguoi\s+dai\s+dien(?:\s+theo\s+(?:uy\s+quyen|phap\s+luat)|\s+hop\s+phap)?"
         rf"(?:\s+cua\s+[^:;\n]{{1,60}}?)?{_COLON}",
     ),
+    (  # "Đại diện theo ủy quyền của nguyên đơn:" (without "Người")
+        "representative",
+        rf"dai\s+dien\s+theo\s+(?:uy\s+quyen|phap\s+luat)(?:\s+cua\s+[^:;\n]{{1,60}}?)?{_COLON}",
+    ),
     (
         "related_party",
         rf"nguoi\s+co\s+quyen\s+loi\s*,?\s+(?:va\s+)?nghia\s+vu\s+lien\s+quan{_COLON}",
@@ -57,6 +61,10 @@ _SECTION = re.compile(
     r"tai\s+san|ket\s+qua|tien\s+hanh|dieu\s+\d|hom\s+nay|toi\s+|ve\s+an\s+phi|bien\s+ban|"
     r"den\s+nay|xet\s+xu|tm\.|[ivx]+\.\s|\d+\.\s|[a-z]+\s*,\s*ngay\s)"
 )
+# What may stand before a person's honorific when several share one label: "và", a comma, a new
+# line, or a list number ("3.1. Ông X", "a) Bà Y", "- Ông Z").
+_BEFORE_PERSON = re.compile(r"(?:\bva|[,;:]|\n|\d+(?:\.\d+)*\.?|\b[a-z]\)|-)\s*$")
+_BARE_PERSON = re.compile(r"\n\s*(?:[-+•]\s*)?([a-z][a-z ]{2,40}?)\s*[,;]\s*sinh\s+(?:nam|ngay)")
 _HONORIFIC = re.compile(r"(?<![a-z])(?:ong|ba|anh|chi)\s+(?=[^\W\d_])")
 _ORG_WORDS = re.compile(
     r"(?:ngan\s+hang|cong\s+ty|uy\s+ban\s+nhan\s+dan|ubnd|quy\s+tin\s+dung|hop\s+tac\s+xa|"
@@ -93,7 +101,13 @@ class _Person:
 
 def _is_name_word(word: str) -> bool:
     core = word.strip(",.;:()")
-    return bool(core) and core[0].isupper() and core.replace("-", "").isalpha()
+    # "(Tên gọi khác: ...)", "(Giấy ủy quyền ...)": a bracket opens what follows the name.
+    return (
+        bool(core)
+        and not word.startswith("(")
+        and core[0].isupper()
+        and core.replace("-", "").isalpha()
+    )
 
 
 def _name_at(text: str, start: int) -> tuple[int, int, str] | None:
@@ -133,17 +147,26 @@ def _people(flow: Flow, start: int, end: int) -> list[_Person]:
         if org:
             return [_Person(cursor, *org)]
     for match in _HONORIFIC.finditer(folded, cursor, end):
+        if people and match.start() < people[-1].end:
+            continue  # "ông Lục Ngọc / Anh Quý": a name syllable, not the next honorific
         before = folded[max(cursor, match.start() - 6) : match.start()]
         at_start = match.start() == cursor
-        if not at_start and not re.search(r"(?:\bva|[,;:]|\n)\s*$", before):
+        if not at_start and not re.search(_BEFORE_PERSON, before):
             continue
         found = _name_at(flow.text, match.end())
         if found and found[1] <= end:
             people.append(_Person(match.start(), *found))
-    if not people:
-        found = _name_at(flow.text, cursor)
-        if found and found[1] <= end and not _SUBFIELD_WORDS.match(folded, cursor):
-            people.append(_Person(cursor, *found))
+    if people:
+        return people
+    # No honorifics ("đối với bị cáo: / Nguyễn Văn A, sinh năm ... / Trần Thị B, sinh năm"):
+    # the first name, then every line that opens with a name and its birth year.
+    starts = [cursor] + [
+        m.start(1) for m in _BARE_PERSON.finditer(folded, cursor, end) if m.start(1) > cursor
+    ]
+    for at in starts:
+        found = _name_at(flow.text, at)
+        if found and found[1] <= end and not _SUBFIELD_WORDS.match(folded, at):
+            people.append(_Person(at, *found))
     return people
 
 
@@ -203,7 +226,12 @@ def _segment_parties(flow: Flow, role: str, start: int, end: int) -> list[Party]
 
 
 def _segments(flow: Flow) -> list[tuple[str | None, int, int]]:
-    labels = list(_LABEL.finditer(flow.folded))
+    # "- Bị cáo;" at the end of a line is an item of the "Nơi nhận:" list, not a label.
+    labels = [
+        m
+        for m in _LABEL.finditer(flow.folded)
+        if not (m.group(0).endswith(";") and flow.folded[m.end() : m.end() + 1] in ("\n", ""))
+    ]
     segments = []
     for k, match in enumerate(labels):
         role = LABELS[int((match.lastgroup or "l0")[1:])][0]

@@ -98,5 +98,8 @@ class TrueOcrEngine:
         gray = np.asarray(image.convert("L"), dtype=np.uint8)
         lines = find_lines(gray)
         texts = trueocr.read_lines(gray, list(lines.boxes))
-        words = [spread_words(t.text, box, t.confidence) for t, box in zip(texts, lines.boxes)]
+        words = [
+            spread_words(t.text, box, t.confidence)
+            for t, box in zip(texts, lines.boxes, strict=True)
+        ]
         return page_of(words, lines, image.size)

@@ -87,7 +87,7 @@ def find_lines(gray: Gray) -> list[Box]:
         raise OcrError(f"The line detector failed on the page ({exc}).") from exc
     boxes: list[Box] = []
     for row in found:
-        x0, y0, x1, y1 = (int(round(float(v))) for v in row[:4])
+        x0, y0, x1, y1 = (round(float(v)) for v in row[:4])
         if x1 - x0 >= 2 and y1 - y0 >= 2:
             boxes.append((x0, y0, x1, y1))
     return boxes

@@ -77,6 +77,7 @@ class ContextScorer:
         self.vocabulary = max(1, len(lexicon.unigrams))
 
     def unigram(self, syllable: str) -> float:
+        """P(syllable), smoothed so an unknown syllable is rare but possible."""
         return (self.lx.count(syllable) + 0.1) / (self.lx.total + 0.1 * self.vocabulary)
 
     def follows(self, first: str | None, second: str) -> float:
@@ -89,6 +90,7 @@ class ContextScorer:
         )
 
     def fit(self, before: str | None, syllable: str, after: str | None) -> float:
+        """Log-probability of ``syllable`` between its neighbours (None: no neighbour)."""
         score = self.follows(before, syllable)
         if after is not None:
             score += self.follows(syllable, after)
