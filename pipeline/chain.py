@@ -30,6 +30,7 @@ from pipeline.ocr.engines import Recognizer, TesseractEngine, TrueOcrEngine
 from pipeline.ocr.page import OcrPage
 from pipeline.pdf.pdfa import mark_pdfa
 from pipeline.pdf.textlayer import add_text_layer, glyphless_font
+from pipeline.review import Flag, flags_for
 from pipeline.settings import Settings
 from pipeline.text import lexicon
 from pipeline.text.correct import Correction, correct_page
@@ -116,6 +117,12 @@ class PageResult:
     corrections: tuple[Correction, ...] = ()
     quality: PageQuality | None = None  # None for a page whose own text layer was kept
 
+    @property
+    def turned(self) -> int:
+        """Degrees hoso turned the page clockwise to read it upright (0, 90, 180, 270)."""
+        value = self.notes.get("turned", 0)
+        return int(value) if isinstance(value, int) else 0
+
 
 @dataclass(frozen=True)
 class DocumentResult:
@@ -131,6 +138,13 @@ class DocumentResult:
     def text(self) -> str:
         """The whole document's text, pages separated by form feeds."""
         return "\f".join(page.text for page in self.pages)
+
+    @property
+    def flags(self) -> list[Flag]:
+        """What a reviewer must be told: pages read badly or blank, fields not found."""
+        return flags_for(
+            [p.quality for p in self.pages], [p.turned for p in self.pages], self.fields
+        )
 
 
 Fractions = tuple[float, float, float, float]

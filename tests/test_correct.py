@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.ocr.page import OcrPage, TextLine, Word
 from pipeline.settings import REPO_ROOT
 from pipeline.text import lexicon
-from pipeline.text.correct import correct_page
+from pipeline.text.correct import CorrectorOptions, correct_page
 from pipeline.text.lexicon import CONFUSABLE_VOWELS, Lexicon, skeleton
 
 LEXICON_DIR = REPO_ROOT / "ocr_models" / "lexicon"
@@ -46,10 +46,32 @@ def test_punctuation_around_a_word_is_kept(lx: Lexicon) -> None:
 
 
 def test_confident_or_contextless_words_are_left_alone(lx: Lexicon) -> None:
-    confident = page_of(("cơ", 95), ("quan", 95), ("thị", 97), ("hành", 95))
+    confident = page_of(("cơ", 95), ("quan", 95), ("thị", 99.5), ("hành", 95))
     assert correct_page(confident, lx)[1] == []
     alone = page_of(("12.", 95), ("thị;", 40), ("3", 95))
     assert correct_page(alone, lx)[1] == []
+
+
+def test_neighbours_read_wrong_together_are_put_right_together(lx: Lexicon) -> None:
+    # "Cổ phần" read "Cô phân": word by word, each looks fine beside its wrong neighbour; read
+    # as a run they are plainly wrong.
+    page = page_of(("Công", 97), ("ty", 97), ("Cô", 60), ("phân", 60), ("đầu", 97), ("tư", 97))
+    fixed, changes = correct_page(page, lx)
+    assert fixed.text == "Công ty Cổ phần đầu tư"
+    assert [(c.before, c.after) for c in changes] == [("Cô", "Cổ"), ("phân", "phần")]
+
+
+def test_a_sure_word_is_changed_only_against_overwhelming_context(lx: Lexicon) -> None:
+    # Both recognisers read the hook of "Cổ" as a plain circumflex, surely: the phrase
+    # "Thương mại cổ phần" outweighs their certainty.
+    words = ("Ngân", "hàng", "Thương", "mại", "Cô", "phần", "Quốc", "Dân")
+    fixed, _ = correct_page(page_of(*((w, 96.0) for w in words)), lx)
+    assert fixed.text == "Ngân hàng Thương mại Cổ phần Quốc Dân"
+
+
+def test_a_sure_word_that_fits_is_not_changed_for_a_likelier_one(lx: Lexicon) -> None:
+    page = page_of(("bà", 96), ("Nguyễn", 96), ("Thị", 96), ("Lan", 96), ("có", 96), ("mặt", 96))
+    assert correct_page(page, lx)[1] == []
 
 
 def test_correct_words_stay_correct(lx: Lexicon) -> None:
@@ -108,7 +130,7 @@ def test_corrections_change_marks_and_confusable_vowels_only(
     assert len(before) == len(after)
     for old, new in zip(before, after, strict=True):
         assert one_confusable_vowel_apart(skeleton(old.text), skeleton(new.text))
-        if old.confidence > 93:
+        if old.confidence > CorrectorOptions().max_confidence:
             assert old.text == new.text
     assert len(changes) == sum(o.text != n.text for o, n in zip(before, after, strict=True))
 

@@ -33,6 +33,7 @@ from pipeline.jobs import (
     queries,
 )
 from pipeline.parallel import Job, Outcome, Runner, discard_work
+from pipeline.review import message
 
 
 def _page_details(page: PageResult) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
                 "text": p.text,
                 "confidence": p.confidence,
                 "quality": p.quality.as_dict() if p.quality else None,
-                "turned": p.notes.get("turned", 0),
+                "turned": p.turned,
             }
             | (_page_details(p) if details else {})
             for p in result.pages
@@ -86,6 +87,7 @@ def process_record(outcome: Outcome, details: bool = False) -> dict[str, Any]:
         "amounts": [],
         "error": outcome.error,
         "fields": None,
+        "flags": [f.as_dict() | {"message": message(f)} for f in result.flags] if result else [],
     }
     if fields is not None:
         record |= fields.values()

@@ -71,7 +71,13 @@ _ORG_WORDS = re.compile(
     r"chi\s+nhanh|tong\s+cong\s+ty|doanh\s+nghiep|tap\s+doan|truong|benh\s+vien|"
     r"van\s+phong|so\s+tai\s+nguyen|chi\s+cuc\s+thue)\s"
 )
-_ORG_END = re.compile(r"[;(]|,|\.\s|\s-\s|\s(?:ngay|tru\s+so|dia\s+chi|so\s+tien|co\s+tru)\s")
+_ORG_END = re.compile(r"[;(]|,|\.\s|\s[-–—]\s|\s(?:ngay|tru\s+so|dia\s+chi|so\s+tien|co\s+tru)\s")
+# After a dash an organisation's name goes on ("Công ty Cổ phần Đầu tư – Thương mại – Dịch vụ
+# Việt Úc") unless what follows is a person's title or role ("... - Giám đốc").
+_ROLE_AFTER_DASH = re.compile(
+    r"(?:giam\s+doc|pho\s+giam|chu\s+tich|chuc\s+vu|truong|pho|dai\s+dien|la\s|nguoi\s|"
+    r"chi\s+nhanh|can\s+bo|nhan\s+vien|ke\s+toan|thu\s+ky)"
+)
 _SUBFIELD_WORDS = re.compile(
     r"sinh\s+(?:nam|ngay)|cccd|cmnd|can\s+cuoc|ho\s+chieu|dia\s+chi|noi\s+cu\s+tru|tru\s+tai|"
     r"hktt|tru\s+so|cung\s+dia\s+chi|co\s+mat|vang\s+mat"
@@ -128,7 +134,16 @@ def _name_at(text: str, start: int) -> tuple[int, int, str] | None:
 
 
 def _org_at(flow: Flow, start: int, limit: int) -> tuple[int, int, str] | None:
-    end_match = _ORG_END.search(flow.folded, start, limit)
+    at = start
+    while True:
+        end_match = _ORG_END.search(flow.folded, at, limit)
+        if end_match is None or end_match.group(0).strip() not in "-–—":
+            break
+        after = end_match.end()
+        capital = flow.text[after : after + 1].isupper()
+        if not capital or _ROLE_AFTER_DASH.match(flow.folded, after):
+            break
+        at = after
     end = end_match.start() if end_match else limit
     name = " ".join(flow.text[start:end].split())
     return (start, end, name) if len(name) > 4 else None

@@ -143,6 +143,8 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
                     source=p.source,
                     dpi=p.dpi,
                     marks=page_marks(p, settings.ocr.flag_below),
+                    quality=p.quality.as_dict() if p.quality else None,
+                    turned=p.turned,
                     corrections=[
                         WordCorrection(
                             before=c.before,
@@ -167,6 +169,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             doc.media_type = result.media_type.value
             if result.fields is not None:
                 store_fields(doc, result.fields)
+            doc.flags = [flag.as_dict() for flag in result.flags]
             doc.output_path = str(target.relative_to(settings.archive_dir))
             doc.output_sha256 = placed.sha256
             doc.state = State.READY.value

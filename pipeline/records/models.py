@@ -117,6 +117,8 @@ class Document(Base):
     link_method: Mapped[str] = mapped_column(String(16), default="", server_default="")
     link_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     review_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What the reviewer must be told: [{"code", "page", "values"}] (pipeline.review.Flag).
+    flags: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, nullable=True)
     approved_by: Mapped[str] = mapped_column(String(128), default="", server_default="")
     output_path: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     output_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -162,6 +164,10 @@ class Page(Base):
     # Words a reviewer should look at: [{"kind": "low"|"corrected", "text", "before",
     # "confidence", "box": [x0, y0, x1, y1] as fractions of the upright page}].
     marks: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, nullable=True)
+    # How well the page was read: {"confidence", "syllables", "coverage", "verdict": "ok" |
+    # "poor" | "blank", "reasons"} (pipeline.text.quality.PageQuality); None for a text layer.
+    quality: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    turned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # degrees
 
     document: Mapped[Document] = relationship(back_populates="pages")
     corrections: Mapped[list[WordCorrection]] = relationship(

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from pipeline.errors import MissingDependency
+from pipeline.text import places
+from pipeline.text.tones import one_placement
 
 _MARKS = {"đ": "d", "Đ": "D"}
 # Vowel letters whose marked forms look alike in print and in Tesseract's errors.
@@ -33,7 +37,12 @@ def skeleton(syllable: str) -> str:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Syllable and syllable-pair counts, and the syllables sharing each skeleton."""
+    """Syllable and syllable-pair counts, and the syllables sharing each skeleton.
+
+    Syllables are counted and looked up in one tone placement ("hoà" is "hòa"): the two
+    spellings are one syllable, and a corrector must never take one for a misreading of the
+    other.
+    """
 
     unigrams: dict[str, int]
     bigrams: dict[tuple[str, str], int]
@@ -41,15 +50,15 @@ class Lexicon:
     by_skeleton: dict[str, tuple[str, ...]]
 
     def __contains__(self, syllable: str) -> bool:
-        return syllable in self.unigrams
+        return placed(syllable) in self.unigrams
 
     def count(self, syllable: str) -> int:
         """How often the syllable occurs."""
-        return self.unigrams.get(syllable, 0)
+        return self.unigrams.get(placed(syllable), 0)
 
     def pair(self, first: str, second: str) -> int:
         """How often ``first`` is followed by ``second``."""
-        return self.bigrams.get((first, second), 0)
+        return self.bigrams.get((placed(first), placed(second)), 0)
 
     def variants(self, syllable: str) -> tuple[str, ...]:
         """Known syllables written with the same letters but other marks."""
@@ -97,9 +106,15 @@ class ContextScorer:
         return score
 
 
+@lru_cache(maxsize=200_000)
+def placed(syllable: str) -> str:
+    """The syllable in the one tone placement the lexicon counts in."""
+    return one_placement(syllable)
+
+
 def _syllables(phrase: str) -> list[str]:
     out = []
-    for s in unicodedata.normalize("NFC", phrase.lower()).replace("_", " ").split():
+    for s in one_placement(unicodedata.normalize("NFC", phrase.lower())).replace("_", " ").split():
         if s.isalpha():
             out.append(s)
         elif s.replace(".", "").replace(",", "").isdigit():
@@ -116,10 +131,40 @@ def _add(
         bigrams[pair] += weight
 
 
-def build(corpus: Path, dictionary: Path, legal_terms: list[str]) -> Lexicon:
-    """Count syllables and pairs from the corpus (sentences separated by blank lines)."""
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def _running_text(path: Path, unigrams: Counter[str], bigrams: Counter[tuple[str, str]]) -> None:
+    """Count a plain text file: punctuation and line ends break the context."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        run: list[str] = []
+        for token in _TOKEN.findall(one_placement(unicodedata.normalize("NFC", line.lower()))):
+            if token.isalpha():
+                run.append(token)
+            elif token.isdigit():
+                run.append(NUMBER)
+            else:
+                _add(run, 1, unigrams, bigrams)
+                run = []
+        _add(run, 1, unigrams, bigrams)
+
+
+def build(
+    corpus: Path,
+    dictionary: Path,
+    legal_terms: list[str],
+    texts: Sequence[Path] = (),
+    names: Sequence[str] = (),
+) -> Lexicon:
+    """Count syllables and pairs from the corpus (sentences separated by blank lines).
+
+    ``texts`` are plain running text (the legal codes), counted sentence piece by piece;
+    ``names`` are place names with their unit words ("thị trấn Chũ"), counted once each.
+    """
     unigrams: Counter[str] = Counter()
     bigrams: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        _running_text(text, unigrams, bigrams)
     sentence: list[str] = []
     for line in corpus.read_text(encoding="utf-8").splitlines():
         token = line.split("\t", 1)[0]
@@ -134,6 +179,8 @@ def build(corpus: Path, dictionary: Path, legal_terms: list[str]) -> Lexicon:
         _add(_syllables(line), 1, unigrams, bigrams)
     for phrase in legal_terms:
         _add(_syllables(phrase), 20, unigrams, bigrams)
+    for name in names:
+        _add(_syllables(name), 1, unigrams, bigrams)
     by_skeleton: dict[str, list[str]] = {}
     for syllable in unigrams:
         by_skeleton.setdefault(skeleton(syllable), []).append(syllable)
@@ -168,4 +215,5 @@ def load(folder: Path) -> Lexicon:
             f"The Vietnamese lexicon is not in {folder}. Run `make models` to install it, or "
             "turn post-correction off with ocr.correct: false."
         )
-    return build(corpus, dictionary, legal_terms())
+    texts = [path for path in (folder / "legal-codes.txt",) if path.is_file()]
+    return build(corpus, dictionary, legal_terms(), texts, places.names())

@@ -1,4 +1,4 @@
-"""Viet Nam's provinces and districts, before and after the 2025 reorganisation.
+"""Viet Nam's provinces, districts and wards, before and after the 2025 reorganisation.
 
 Issuing bodies name themselves by place ("TÒA ÁN NHÂN DÂN HUYỆN LỤC NAM / TỈNH BẮC GIANG"), and
 OCR damages exactly those capital letters (TỈNH read ẢNH, HỒ read HÒ). A place name read close to
@@ -44,6 +44,7 @@ class Gazetteer:
 
     provinces: dict[str, tuple[Place, ...]]
     districts: dict[str, tuple[Place, ...]]
+    wards: dict[str, tuple[Place, ...]]
 
     def find(self, unit: str, name: str) -> Place | None:
         """The known place nearest ``name`` for this unit word, or None when none is near enough.
@@ -94,20 +95,17 @@ class Gazetteer:
 def gazetteer() -> Gazetteer:
     """The shipped gazetteer, loaded once per process."""
     text = resources.files("pipeline.text").joinpath("data/gazetteer.tsv").read_text("utf-8")
-    provinces: dict[str, list[Place]] = {}
-    districts: dict[str, list[Place]] = {}
+    tables: dict[str, dict[str, list[Place]]] = {"province": {}, "district": {}, "ward": {}}
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
         _era, level, unit, name, province = line.split("\t")
         place = Place(unit, name, province, level)
-        table = provinces if level == "province" else districts
-        bucket = table.setdefault(_key(name), [])
+        bucket = tables[level].setdefault(_key(name), [])
         if place not in bucket:
             bucket.append(place)
-    return Gazetteer(
-        {k: tuple(v) for k, v in provinces.items()}, {k: tuple(v) for k, v in districts.items()}
-    )
+    frozen = {level: {k: tuple(v) for k, v in t.items()} for level, t in tables.items()}
+    return Gazetteer(frozen["province"], frozen["district"], frozen["ward"])
 
 
 def names() -> list[str]:
@@ -116,7 +114,7 @@ def names() -> list[str]:
     return sorted(
         {
             f"{p.unit} {p.name}"
-            for table in (found.provinces, found.districts)
+            for table in (found.provinces, found.districts, found.wards)
             for places in table.values()
             for p in places
         }

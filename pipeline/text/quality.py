@@ -67,6 +67,24 @@ def kind(text: str, lexicon: Lexicon | None) -> Kind:
     return Kind.GARBAGE
 
 
+HONORIFICS = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cụ"})
+
+
+def in_person_name(before: Sequence[str], longest: int = 4) -> bool:
+    """Whether the next word continues a person's name: an honorific, then capitalised words.
+
+    "Ông Lê Quang" + "Tuấn", "và bà" + "Đào": names are not running text, and what a word
+    is there is not decided by how Vietnamese sentences go.
+    """
+    for back, text in enumerate(reversed(before)):
+        body = core(text)
+        if body.lower() in HONORIFICS:
+            return True
+        if back >= longest or not body[:1].isupper() or body.isupper() or text != body:
+            return False
+    return False
+
+
 def reading_score(words: Iterable[Word], lexicon: Lexicon | None) -> float:
     """The amount of plausible text in a reading: characters, by kind, times confidence.
 

@@ -25,7 +25,7 @@ from pipeline.ocr import engines, layout, tesseract, trueocr
 from pipeline.ocr.page import Box, OcrPage, Word, spread_words
 from pipeline.ocr.trueocr import LineText
 from pipeline.text.lexicon import NUMBER, ContextScorer, Lexicon
-from pipeline.text.quality import WEIGHTS, Kind, core, kind, reading_score
+from pipeline.text.quality import WEIGHTS, Kind, core, in_person_name, kind, reading_score
 
 _ODD = set("$¡¿‘’‚„†‡•…‰‹›€£¥©®°±§¶~^`|\\{}[]<>@#*_")
 
@@ -63,12 +63,14 @@ class Judge:
         return self.scorer.fit(self._token(left), token, self._token(right))
 
     def word(
-        self, first: Word, second: str, sure: float, left: str | None, right: str | None
+        self, first: Word, second: str, sure: float, before: Sequence[str], right: str | None
     ) -> Word:
         """One word each: Tesseract's ``first`` (with its box) or trueocr's ``second``.
 
-        ``sure`` is trueocr's confidence in its line; ``left`` and ``right`` the neighbours.
+        ``sure`` is trueocr's confidence in its line; ``before`` the words already settled on
+        the line, ``right`` the next word as Tesseract read it.
         """
+        left = before[-1] if before else None
         if first.text.lower() == second.lower():
             return first
         kind_a, kind_b = kind(first.text, self.lexicon), kind(second, self.lexicon)
@@ -77,8 +79,12 @@ class Judge:
         if kind_a is Kind.KNOWN and self.scorer is not None:
             if core(first.text).lower() == core(second).lower():
                 return first  # the same syllable with other punctuation: Tesseract's
-            gain = self._fit(left, second, right) - self._fit(left, first.text, right)
             options = self.options
+            if in_person_name(before) and core(second)[:1].isupper():
+                # Syllable pairs of running text say nothing about names ("ông Tuấn" is not
+                # "ông tuần", a week): the engines' certainty decides.
+                return replace(first, text=second) if first.confidence < options.sure else first
+            gain = self._fit(left, second, right) - self._fit(left, first.text, right)
             needed = options.sure_margin if first.confidence >= options.sure else options.margin
             return replace(first, text=second) if gain > needed else first
         odd_a = sum(ch in _ODD for ch in first.text)
@@ -110,8 +116,43 @@ def _span_box(words: Sequence[Word], before: Word | None, after: Word | None, li
     return (left, top, max(left + 1, right), bottom)
 
 
+_DASHES = frozenset({"-", "–", "—", "-—", "—-", "--", "~"})
+HYPHEN_BELOW = 0.40  # a lone dash narrower than this many letter heights is a hyphen
+EN_DASH_ABOVE = 0.52  # ... wider than this an en dash ("Độc lập – Tự do – Hạnh phúc")
+EM_DASH_ABOVE = 0.95
+
+
+def settle_dashes(words: Sequence[Word]) -> tuple[Word, ...]:
+    """Write each dash standing alone by its printed width: hyphen, en dash or em dash.
+
+    trueocr knows only the hyphen and Tesseract reads an en dash as either, while the motto
+    and many names print en dashes; the ink is the better witness. Widths between the bands
+    keep what was read.
+    """
+    heights = sorted(w.box[3] - w.box[1] for w in words if core(w.text).isalpha())
+    if not heights:
+        return tuple(words)
+    unit = max(1, heights[len(heights) // 2])
+    out: list[Word] = []
+    for word in words:
+        if word.text in _DASHES:
+            ratio = (word.box[2] - word.box[0]) / unit
+            if ratio < HYPHEN_BELOW:
+                word = replace(word, text="-")
+            elif ratio > EM_DASH_ABOVE:
+                word = replace(word, text="—")
+            elif ratio > EN_DASH_ABOVE:
+                word = replace(word, text="–")
+        out.append(word)
+    return tuple(out)
+
+
 def vote_line(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tuple[Word, ...]:
     """One line read by Tesseract (``first``) and by trueocr (``second``), voted word by word."""
+    return settle_dashes(_vote(first, second, box, judge))
+
+
+def _vote(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tuple[Word, ...]:
     theirs = second.text.split()
     if not first:
         if theirs and second.confidence >= judge.options.min_second:
@@ -131,10 +172,9 @@ def vote_line(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -
             continue
         if op.tag == "replace" and len(mine) == len(alt):
             for k, (word, other) in enumerate(zip(mine, alt, strict=True)):
-                left = out[-1].text if out else None
                 at = op.src_start + k + 1
                 right = ours[at] if at < len(ours) else None
-                out.append(judge.word(word, other, second.confidence, left, right))
+                out.append(judge.word(word, other, second.confidence, [w.text for w in out], right))
             continue
         # Runs of different lengths, or words only one engine saw: keep the run that is more
         # plausible text, by a clear margin for trueocr's (Tesseract's carry real boxes).
