@@ -74,6 +74,11 @@ class Flag:
         return cls(str(data["code"]), data.get("page"), dict(data.get("values") or {}))
 
 
+def warnings(stored: Sequence[dict[str, Any]] | None) -> int:
+    """How many of a document's stored flags the reviewer must act on."""
+    return sum(1 for item in stored or () if item.get("code") in WARNINGS)
+
+
 def message(flag: Flag, language: str = "en") -> str:
     """The flag in words, in ``language`` ("vi" or "en")."""
     which = 1 if language == "vi" else 0

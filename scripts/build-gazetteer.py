@@ -13,6 +13,7 @@ Usage: scripts/build-gazetteer.py [OUT]
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import subprocess
 import sys
@@ -95,6 +96,8 @@ def main() -> None:
         "# Tran Ngoc Minh Hieu), written by scripts/build-gazetteer.py.\n"
         "# era\tlevel\tunit\tname\tprovince\n"
     )
+    # Names the source disambiguates ("Cao Lãnh (Thành phố)") are written as printed.
+    rows = [(*row[:3], re.sub(r"\s*\(.*\)$", "", row[3]), row[4]) for row in rows]
     lines = ["\t".join(unicodedata.normalize("NFC", v) for v in row) for row in rows]
     out.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(rows)} rows to {out}")

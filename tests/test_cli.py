@@ -51,6 +51,7 @@ def test_process_json_follows_the_format(
         "error",
         "printed_number",
         "fields",
+        "flags",
     }
     for item in lines:
         assert set(item) == keys
@@ -64,6 +65,9 @@ def test_process_json_follows_the_format(
     assert bad["fields"] is None and bad["parties"] == [] and bad["cited"] == []
     assert ok["error"] is None and len(ok["pages"]) == 2
     assert all(isinstance(p["confidence"], float) for p in ok["pages"])
+    # Every page has its quality verdict; a clean scan earns no flag and no turn.
+    assert [p["quality"]["verdict"] for p in ok["pages"]] == ["ok", "ok"]
+    assert [p["turned"] for p in ok["pages"]] == [0, 0] and ok["flags"] == []
     errors, total = cer(scans.truth["scan.pdf"][0], ok["pages"][0]["text"])
     assert errors / total < 0.02
     assert "broken.pdf" in bad["error"] and bad["pages"] == []

@@ -123,7 +123,10 @@ def test_new_offices_and_regional_courts() -> None:
         "Số: 46/QĐ-THADS\nTây Ninh, ngày 1 tháng 8 năm 2025\nQUYẾT ĐỊNH\n"
     )
     result = _read(header)
-    assert result.issuer.value == "Phòng Thi hành án dân sự khu vực 3, tỉnh Tây Ninh"
+    assert (
+        result.issuer.value
+        == "Phòng Thi hành án dân sự khu vực 3 - Thi hành án dân sự tỉnh Tây Ninh"
+    )
     assert result.doc_type.value == "enforcement_decision"
     court = _read("TÒA ÁN NHÂN DÂN\nKHU VỰC 1 - TÂY NINH\nSố: 93/2025/QĐST-KDTM\nQUYẾT ĐỊNH\n")
     assert court.issuer.value == "Tòa án nhân dân khu vực 1 - Tây Ninh"

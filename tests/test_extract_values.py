@@ -41,6 +41,9 @@ from pipeline.text.fold import fold
         ("46/QĐ—THADS", "46/QĐ-THADS"),
         ("66/CCTHADS-VP", "66/CCTHADS-VP"),
         ("30/ TB - THADS", "30/TB-THADS"),
+        ("326/2016/UBTVQH14", "326/2016/UBTVQH14"),
+        ("326/2016/UBTVQHI4", "326/2016/UBTVQH14"),
+        ("92/2015/QH13", "92/2015/QH13"),
     ],
 )
 def test_printed_variants_and_ocr_damage_give_the_canonical_number(
@@ -83,7 +86,10 @@ _DECISION = st.tuples(
 _ENFORCEMENT = st.tuples(
     _SERIAL, st.sampled_from(["QĐ", "TB"]), st.sampled_from(["CCTHADS", "CTHADS", "THADS", "THA"])
 ).map(lambda t: f"{t[0]}/{t[1]}-{t[2]}")
-NUMBERS = st.one_of(_JUDGMENT, _DECISION, _ENFORCEMENT)
+_RESOLUTION = st.tuples(
+    _SERIAL, st.integers(1990, 2030), st.sampled_from(["UBTVQH", "QH"]), st.integers(10, 16)
+).map(lambda t: f"{t[0]}/{t[1]}/{t[2]}{t[3]}")
+NUMBERS = st.one_of(_JUDGMENT, _DECISION, _ENFORCEMENT, _RESOLUTION)
 
 
 @st.composite
@@ -100,6 +106,8 @@ def printed_forms(draw: st.DrawFn) -> tuple[str, str]:
     serial, _, rest = text.partition("/")
     if draw(st.booleans()):
         serial = serial.replace("1", "l").replace("0", "O")
+    if "QH1" in rest and draw(st.booleans()):
+        rest = rest.replace("QH1", "QHI")  # OCR's UBTVQHI4 (domain file)
     return canonical, f"{serial}/{rest}"
 
 

@@ -21,11 +21,12 @@ from pipeline.text.places import Place, gazetteer
 
 BODY_WORDS = ("tòa án nhân dân", "thi hành án dân sự", "chi cục", "cục", "phòng", "khu vực")
 UNITS = ("thành phố", "thị xã", "thị trấn", "khu vực", "huyện", "tỉnh", "quận", "xã", "phường")
-_PLACE_UNITS = ("thành phố", "thị xã", "huyện", "tỉnh", "quận")
+PLACE_UNITS = ("thành phố", "thị xã", "huyện", "tỉnh", "quận")
 # "huyện Lục Nam tỉnh Bắc Giang" printed on one line takes a comma before the province.
 _DISTRICT_THEN_PROVINCE = re.compile(
     r"(\S) (huyện|quận|thị xã|thành phố) ([^,]+?) (tỉnh|thành phố) "
 )
+_DASHED = re.compile(r"\s-\s[^\W\d_][^,-]*")
 _NOISE = re.compile(r"[^\w\s\-–]")
 _UNIT_AT = re.compile(
     r"\b(thanh pho|thi xa|thi tran|khu vuc|huyen|tinh|quan)\s+"
@@ -49,15 +50,29 @@ def sentence_case(upper: str) -> str:
     out: list[str] = []
     place = False
     i = 0
+
+    def is_unit(unit: str, printed: str, at: int) -> bool:
+        # A unit word read with other marks ("TÍNH") is one only if a place of that kind
+        # follows: "TỊNH" in "HUYỆN SƠN TỊNH" is part of a name.
+        if printed == unit:
+            return True
+        if unit not in PLACE_UNITS:
+            return False
+        return any(
+            gazetteer().find(unit, " ".join(words[at : at + n])) is not None for n in (1, 2, 3)
+        )
+
     while i < len(words):
-        pair = fold(" ".join(words[i : i + 2]))
-        if pair in folded_units and " " in pair:
-            out.append(folded_units[pair])
+        pair = " ".join(words[i : i + 2])
+        unit = folded_units.get(fold(pair))
+        if unit is not None and " " in pair and is_unit(unit, pair, i + 2):
+            out.append(unit)
             place, i = True, i + 2
             continue
         word = words[i]
-        if fold(word) in folded_units and (i > 0 or word != "xã"):
-            out.append(folded_units[fold(word)])
+        unit = folded_units.get(fold(word))
+        if unit is not None and (i > 0 or word != "xã") and is_unit(unit, word, i + 1):
+            out.append(unit)
             place = True
         elif place and word[:1].isalpha():
             out.append(word[:1].upper() + word[1:])
@@ -88,10 +103,24 @@ def _places(text: str) -> list[_Span]:
     spans = []
     for match in _UNIT_AT.finditer(fold(text)):
         unit = text[match.start(1) : match.end(1)]
-        name = text[match.start(2) : match.end(2)]
-        place = found.find(unit, name) if unit in _PLACE_UNITS else None
-        spans.append(_Span(match.start(2), match.end(2), unit, place))
+        end = match.end(2)
+        place = found.find(unit, text[match.start(2) : end]) if unit in PLACE_UNITS else None
+        dashed = _DASHED.match(text, end)
+        if dashed and unit in PLACE_UNITS:  # "thành phố Phan Rang - Tháp Chàm" is one name
+            longer = found.find(unit, text[match.start(2) : dashed.end()])
+            if longer is not None:
+                place, end = longer, dashed.end()
+        spans.append(_Span(match.start(2), end, unit, place))
     return spans
+
+
+def _dash_province(text: str) -> bool:
+    """Whether the name ends " - <province>", as the 2025 courts name themselves."""
+    tail = re.search(r"\s-\s([^-,]+)$", text)
+    if tail is None:
+        return False
+    place = gazetteer().find("tỉnh", tail.group(1)) or gazetteer().find("thành phố", tail.group(1))
+    return place is not None and place.level == "province"
 
 
 def _respell(text: str, spans: list[_Span]) -> str:
@@ -122,12 +151,10 @@ def name_body(body: Sequence[str], parents: Sequence[str]) -> str:
     name = _respell(name, spans)
     spans = _places(name)
     last = spans[-1] if spans else None
-    if last is not None and (
-        (last.place is not None and last.place.level == "province") or " - " in name[last.start :]
+    if (last is not None and last.place is not None and last.place.level == "province") or (
+        _dash_province(name)
     ):
-        return name  # it names its province itself
-    if last is None and re.search(r"\s-\s\S", name):
-        return name  # "Tòa án nhân dân khu vực 1 - Tây Ninh"
+        return name  # it names its province itself ("Tòa án nhân dân khu vực 1 - Tây Ninh")
     parent_names = [sentence_case(clean(line)) for line in parents if clean(line)]
     if last is not None and last.unit == "khu vực" and parent_names:
         # "Phòng Thi hành án dân sự khu vực 5" under "Thi hành án dân sự tỉnh Bắc Giang".

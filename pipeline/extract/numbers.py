@@ -32,6 +32,8 @@ _DECISION_KINDS = (
     "TLPT",
     "TLGĐT",
 )
+_TERM = re.compile(r"QH([0-9OIL|]{2})$")
+_TERM_DIGITS = str.maketrans({"O": "0", "I": "1", "L": "1", "|": "1"})
 _DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
 _DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212~"
 # Parts an enforcement number is made of (215/QĐ-CCTHADS, 30/TB-THADS, 66/CCTHADS-VP).
@@ -48,7 +50,8 @@ _LETTERS = r"[A-ZĐÐƉ]"
 _CODE_CHAR = r"[A-ZĐÐƉ1]"  # OCR puts a stray 1 for an I or L inside a code
 _SEP = r"\s{0,2}/\s{0,2}"
 _HYPHEN = rf"\s{{0,2}}[{_DASH}]{{1,3}}\s{{0,2}}"  # OCR reads an em dash as "-—"
-_CODE_PART = rf"{_LETTERS}{_CODE_CHAR}{{1,9}}"
+# A National Assembly body ends its code with its term: 326/2016/UBTVQH14, 92/2015/QH13.
+_CODE_PART = rf"{_LETTERS}{_CODE_CHAR}{{1,9}}(?:(?<=QH)[0-9OIl|]{{2}})?"
 _TAIL = r"(?:[a-zđ]{1,2})?(?![\w])"  # a speck read as a lower-case letter after the code
 WITH_YEAR = re.compile(
     rf"(?<![\w/])(?P<n>{_DIGIT}{{1,5}}[A-Z]?){_SEP}(?P<y>[12Il]{_DIGIT}{{3}}){_SEP}"
@@ -183,7 +186,8 @@ def canonical_of(match: re.Match[str]) -> str | None:
         return None
     with_year = "y" in match.groupdict() and match["y"] is not None
     code = _repair(_split_joined(_letters(match["code"])), with_year)
-    if any(c.isdigit() for c in code):
+    code = _TERM.sub(lambda m: "QH" + m.group(1).translate(_TERM_DIGITS), code)
+    if any(c.isdigit() for c in _TERM.sub("QH", code)):
         return None
     if with_year:
         year = _digits(match["y"])

@@ -29,6 +29,7 @@ from pipeline.errors import NotAllowed, NotFound
 from pipeline.jobs import audit
 from pipeline.records.database import Database
 from pipeline.records.models import AuditEntry, Batch, Document, SignedVersion, State, User
+from pipeline.review import warnings
 from pipeline.settings import Settings
 from pipeline.signing.appearance import StampSpec
 from pipeline.signing.keys import Pkcs11Key, Pkcs12Key
@@ -114,6 +115,9 @@ def show_batch(db: Database, name: str) -> dict[str, Any]:
                     "case": d.case.code if d.case else None,
                     "confidence": d.mean_confidence,
                     "note": d.review_note,
+                    "pages": d.page_count,
+                    "flags": list(d.flags or []),
+                    "warnings": warnings(d.flags),
                     "versions": [v.version for v in d.versions],
                 }
                 for d in docs

@@ -11,6 +11,7 @@ from pipeline.errors import NotFound
 from pipeline.jobs.linking import link_history
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
+from pipeline.review import warnings
 from pipeline.settings import Settings
 
 
@@ -44,6 +45,8 @@ def document_summary(doc: Document, settings: Settings) -> dict[str, Any]:
         "duplicate_of": doc.duplicate_of_id,
         "error": doc.error,
         "note": doc.review_note,
+        "flags": list(doc.flags or []),
+        "warnings": warnings(doc.flags),
         "created_at": _iso(doc.created_at),
         "processed_at": _iso(doc.processed_at),
     }
@@ -127,6 +130,8 @@ def show_document(db: Database, settings: Settings, document_id: int) -> dict[st
                 "confidence": p.confidence,
                 "source": p.source,
                 "dpi": p.dpi,
+                "quality": p.quality,
+                "turned": p.turned,
                 "marks": p.marks or [],
                 "corrections": [
                     {

@@ -86,7 +86,18 @@ class Gazetteer:
         return None
 
     def province_of(self, district: Place) -> Place | None:
-        """The province a district belongs to (before the merger)."""
+        """The province a district belongs to (before the merger), if its name says which.
+
+        Several provinces have a district of the same name (huyện Châu Thành): then none is
+        guessed.
+        """
+        same = {
+            p.province
+            for p in self.districts.get(_key(district.name), ())
+            if p.unit == district.unit
+        }
+        if len(same) > 1:
+            return None
         places = self.provinces.get(_key(district.province), ())
         return places[0] if places else None
 

@@ -148,8 +148,12 @@ def settle_dashes(words: Sequence[Word]) -> tuple[Word, ...]:
 
 
 def vote_line(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tuple[Word, ...]:
-    """One line read by Tesseract (``first``) and by trueocr (``second``), voted word by word."""
-    return settle_dashes(_vote(first, second, box, judge))
+    """One line read by Tesseract (``first``) and by trueocr (``second``), voted word by word.
+
+    Tesseract's dashes are settled by their width first (its boxes are the printed ink; the
+    boxes of words only trueocr read are shared out by length and say nothing of width).
+    """
+    return _vote(settle_dashes(first), second, box, judge)
 
 
 def _vote(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tuple[Word, ...]:

@@ -33,6 +33,7 @@ from pipeline.jobs import (
     uploads,
 )
 from pipeline.jobs.accounts import Account
+from pipeline.review import Flag, message
 from pipeline.search.index import Filters
 from pipeline.web.api import inbox_view, start_session, start_signing
 from pipeline.web.i18n import sentence, translator
@@ -79,6 +80,8 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
         "csrf": account.csrf if isinstance(account, Account) else "",
         "home": HOME,
         "flash": request.query_params.get("done", ""),
+        "flag_text": lambda flag: message(Flag.from_dict(flag), lang),
+        "is_warning": lambda flag: Flag.from_dict(flag).warning,
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 

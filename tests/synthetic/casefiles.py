@@ -288,7 +288,7 @@ def _office(ctx: _Ctx) -> tuple[list[str], str, str, str]:
     n = rng.randint(1, 9)
     return (
         [f"THI HÀNH ÁN DÂN SỰ TỈNH {p.upper()}", f"PHÒNG THI HÀNH ÁN DÂN SỰ KHU VỰC {n}"],
-        f"Phòng Thi hành án dân sự khu vực {n}, tỉnh {p}",
+        f"Phòng Thi hành án dân sự khu vực {n} - Thi hành án dân sự tỉnh {p}",
         "THADS",
         p,
     )

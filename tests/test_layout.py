@@ -1,0 +1,80 @@
+"""Line layout: column cuts, reading order, the ink a reading covers, a second ink."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.ocr import layout
+from pipeline.ocr.page import spread_words
+
+
+def _mask(width: int, height: int, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+    mask = np.zeros((height, width), dtype=np.uint8)
+    for x0, y0, x1, y1 in boxes:
+        mask[y0:y1, x0:x1] = 1
+    return mask
+
+
+def test_a_line_box_across_both_header_columns_is_cut_at_the_gap() -> None:
+    # "CỤC THI HÀNH ÁN ...   CỘNG HÒA XÃ HỘI ..." found as one line: ink, a wide gap, ink.
+    mask = _mask(2000, 200, [(100, 50, 800, 90), (1100, 50, 1900, 90)])
+    assert layout.split_columns(mask, [(90, 45, 1910, 95)]) == [
+        (100, 45, 800, 95),
+        (1100, 45, 1900, 95),
+    ]
+
+
+def test_word_spaces_do_not_cut_a_line() -> None:
+    words = [(100 + 150 * k, 50, 230 + 150 * k, 90) for k in range(10)]  # 20-pixel gaps
+    mask = _mask(2000, 200, words)
+    assert layout.split_columns(mask, [(90, 45, 1700, 95)]) == [(100, 45, 1580, 95)]
+
+
+def test_the_header_is_read_left_block_first_then_right_block_then_the_body() -> None:
+    h = 40
+    left = [(200, 100, 900, 100 + h), (250, 150, 850, 150 + h), (300, 200, 800, 200 + h)]
+    right = [(1100, 100, 2100, 100 + h), (1300, 150, 1900, 150 + h), (1200, 260, 2100, 260 + h)]
+    title = [(900, 400, 1400, 400 + h)]
+    body = [(200, 480 + 50 * k, 2100, 480 + 50 * k + h) for k in range(3)]
+    boxes = right + body + left + title  # any order in, reading order out
+    ordered = [boxes[i] for i in layout.reading_order(boxes)]
+    assert ordered == left + right + title + body
+    blocks = layout.blocks(boxes, layout.reading_order(boxes))
+    assert blocks[0] == blocks[1] == blocks[2]  # the left block is one block
+    assert blocks[3] != blocks[2]  # the right column starts another
+
+
+def test_signature_block_beside_the_recipients_is_read_after_them() -> None:
+    h = 40
+    recipients = [(200, 100 + 50 * k, 800, 100 + 50 * k + h) for k in range(4)]
+    signer = [(1300, 100, 2000, 100 + h), (1400, 400, 1900, 400 + h)]
+    boxes = signer + recipients
+    assert [boxes[i] for i in layout.reading_order(boxes)] == recipients + signer
+
+
+def test_text_ink_counts_letters_inside_lines_and_ignores_large_marks() -> None:
+    letters = [(100 + 30 * k, 100, 120 + 30 * k, 130) for k in range(20)]
+    unread = [(100 + 30 * k, 300, 120 + 30 * k, 330) for k in range(10)]
+    seal = [(1000, 100, 1400, 500)]  # far taller than a line: not a letter
+    mask = _mask(2000, 800, letters + unread + seal)
+    covered, total = layout.text_ink(mask, [(90, 95, 720, 135)], unit=40)
+    assert (covered, total) == (20, 30)
+
+
+def test_a_grey_seal_over_black_print_is_taken_out_and_black_print_stays() -> None:
+    gray = np.full((200, 1000), 255, dtype=np.uint8)
+    gray[60:100, 100:600] = 0  # black print
+    gray[40:140, 300:900] = np.where(gray[40:140, 300:900] == 0, 0, 120)  # a grey seal over it
+    cleaned, changed = layout.without_second_ink(gray, [(100, 60, 900, 100)])
+    assert changed == [0]
+    assert (cleaned[60:100, 100:600] == 0).all() and (cleaned[60:100, 700:900] == 255).all()
+    clean_line = np.full((200, 1000), 255, dtype=np.uint8)
+    clean_line[60:100, 100:600] = 0
+    same, none = layout.without_second_ink(clean_line, [(100, 60, 600, 100)])
+    assert none == [] and same is clean_line
+
+
+def test_spread_words_share_the_line_by_length() -> None:
+    words = spread_words("Số: 12/QĐ", (0, 0, 900, 30), 90.0)
+    assert [w.text for w in words] == ["Số:", "12/QĐ"]
+    assert words[0].box == (0, 0, 300, 30) and words[1].box[2] == 900
