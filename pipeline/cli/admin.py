@@ -91,11 +91,15 @@ def doctor(ctx: typer.Context) -> None:
     """Check that the programs and models hoso needs are installed, and show their versions."""
     with reported():
         from pipeline.imaging import poppler
-        from pipeline.ocr import tesseract
+        from pipeline.ocr import tesseract, trueocr
 
         settings = context_of(ctx).settings
         out.print(f"hoso {__version__}")
+        out.print(f"recogniser: {settings.ocr.engine}")
         out.print(f"tesseract (library) {tesseract.version()}")
+        if settings.ocr.engine != "tesseract":
+            trueocr.check()
+            out.print(f"trueocr {trueocr.version()} (pinned {trueocr.PINNED}), models loaded")
         out.print(f"poppler {poppler.version()}")
         tesseract.check_model(settings.tessdata_dir, settings.ocr.languages)
         for model in sorted(settings.tessdata_dir.glob("*.traineddata")):
@@ -108,7 +112,12 @@ def doctor(ctx: typer.Context) -> None:
                 "post-correction is off; run `make models`[/]"
             )
         elif settings.ocr.correct:
-            out.print(f"lexicon for post-correction in {settings.lexicon_dir}")
+            texts = (
+                " and the legal codes"
+                if (settings.lexicon_dir / "legal-codes.txt").is_file()
+                else ""
+            )
+            out.print(f"lexicon for post-correction in {settings.lexicon_dir}{texts}")
         out.print("[green]everything hoso needs is installed[/]")
 
 

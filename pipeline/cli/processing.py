@@ -149,9 +149,9 @@ def process(
         setup_logging("WARNING")
         options = ChainOptions.from_settings(settings)
         warn_if_degraded(settings)
-        from pipeline.ocr.tesseract import check_model
+        from pipeline.ocr.engines import check_installed
 
-        check_model(options.tessdata, options.languages)
+        check_installed(options.tessdata, options.languages, options.engine)
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         work_root = settings.work_root / f"process-{os.getpid()}"
@@ -234,10 +234,10 @@ def watch(
         c = context_of(ctx)
         settings = c.settings
         setup_logging(settings.log_level)
-        from pipeline.ocr.tesseract import check_model
+        from pipeline.ocr.engines import check_installed
         from pipeline.workers.service import WatchService
 
-        check_model(settings.tessdata_dir, settings.ocr.languages)
+        check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
         warn_if_degraded(settings)
         stop = threading.Event()
 

@@ -35,9 +35,9 @@ def serve(
 
         watching = settings.web.watch if watch is None else watch
         if watching:
-            from pipeline.ocr.tesseract import check_model
+            from pipeline.ocr.engines import check_installed
 
-            check_model(settings.tessdata_dir, settings.ocr.languages)
+            check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
             warn_if_degraded(settings)
         if not accounts.can_anyone_log_in(c.db):
             err.print(

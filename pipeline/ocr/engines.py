@@ -24,6 +24,18 @@ from pipeline.ocr.page import Box, OcrPage, TextLine, Word, spread_words
 ENGINES = ("tesseract", "trueocr", "vote")
 
 
+def check_installed(tessdata: Path, languages: str, engine: str) -> None:
+    """Raise MissingDependency unless everything ``engine`` reads with is installed.
+
+    Checked before work starts, so a missing model stops a command at once with a plain
+    sentence instead of failing every document. trueocr's models are looked for, not loaded.
+    """
+    if engine != "trueocr":
+        tesseract.check_model(tessdata, languages)
+    if engine != "tesseract":
+        trueocr.check_files()
+
+
 class Recognizer(Protocol):
     """Reads one prepared page image."""
 

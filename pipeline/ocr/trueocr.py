@@ -15,6 +15,7 @@ process pool is the parallelism. Failures become MissingDependency or OcrError.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +76,17 @@ def _models() -> _Models:
 def check() -> None:
     """Raise MissingDependency unless trueocr and its models load."""
     _models()
+
+
+def check_files() -> None:
+    """Raise MissingDependency unless trueocr and its model files are installed (not loaded)."""
+    spec = importlib.util.find_spec("trueocr")
+    folder = Path(spec.origin).parent / "models" if spec and spec.origin else None
+    if folder is None or not all((folder / n).is_file() for n in ("det.onnx", "rec.onnx")):
+        raise MissingDependency(
+            "The trueocr recogniser or its models are not installed. Run `make run` (or "
+            "`make setup`) to install it, or set ocr.engine: tesseract in config.yaml."
+        )
 
 
 def find_lines(gray: Gray) -> list[Box]:
