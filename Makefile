@@ -9,7 +9,7 @@ RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils 
 # OCRmyPDF (the benchmark's reference) needs these too; Chromium runs the browser tests.
 TEST_PACKAGES := ghostscript qpdf unpaper pngquant softhsm2 chromium
 
-.PHONY: setup system venv models db run test lint bench bench-extraction bench-linking bench-search bench-web clean help
+.PHONY: setup system venv models db run test lint bench bench-accuracy bench-extraction bench-linking bench-search bench-web clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make test   set up everything, then run the tests"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  speed, memory and accuracy against OCRmyPDF"
+	@echo "make bench-accuracy    hoso, OCRmyPDF and Tesseract on three corpora: own, independent, real (REAL=dir)"
 	@echo "make bench-extraction  field extraction accuracy on scanned case files of every kind"
 	@echo "make bench-linking  linking documents among 100,000 cases with near-misses"
 	@echo "make bench-search   search over 100,000 generated documents: latency, recall"
@@ -59,6 +60,11 @@ lint: venv
 bench: setup
 	@scripts/apt-install.sh $(TEST_PACKAGES)
 	$(BIN)/python -m benchmarks.speed $(BENCH_ARGS)
+
+# REAL=<folder of transcribed real scans> adds the third corpus (kept outside the repository).
+bench-accuracy: setup
+	@scripts/apt-install.sh $(TEST_PACKAGES)
+	$(BIN)/python -m benchmarks.accuracy $(if $(REAL),--real $(REAL)) $(BENCH_ARGS)
 
 bench-extraction: setup
 	$(BIN)/python -m benchmarks.extraction $(BENCH_ARGS)

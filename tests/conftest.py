@@ -12,7 +12,7 @@ from typing import Any
 
 import img2pdf
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from pipeline.settings import REPO_ROOT, Settings, load_settings
 from tests.synthetic import degrade, make_document, render_page
@@ -119,6 +119,15 @@ class Scans:
         if not path.exists():
             ((image, text),) = self._pages(seed, 1, kind)
             image.save(path, "JPEG", quality=85, dpi=(300, 300))
+            self.truth[name] = [text]
+        return path
+
+    def mirrored(self, name: str = "guong.png", seed: int = 15) -> Path:
+        """A page scanned through the glass the wrong way: mirrored, unreadable whichever way up."""
+        path = self.folder / name
+        if not path.exists():
+            ((image, text),) = self._pages(seed, 1, "clean")
+            ImageOps.mirror(image).save(path, dpi=(300, 300))
             self.truth[name] = [text]
         return path
 

@@ -91,6 +91,7 @@ def _filled_office(root: Path, database_url: str, scans: Scans) -> Office:
         "fax.tif": scans.tiff_g4(),
         "anh.jpg": scans.jpeg(),
         "hong.pdf": broken,
+        "guong.png": scans.mirrored(),
     }
     process_scans(office, files)
     return office
@@ -204,6 +205,32 @@ def test_clerk_uploads_watches_and_retries(app: Any, office: Office) -> None:
 def _document(client: TestClient, name: str = "quyet-dinh.pdf") -> dict[str, Any]:
     docs = client.get(f"/api/batches/{BATCH}/documents").json()["documents"]
     return next(d for d in docs if d["file"] == name)
+
+
+def test_pages_read_badly_and_missing_fields_are_flagged_before_approval(
+    app: Any, office: Office
+) -> None:
+    officer = client_for(app, "officer")
+    mirrored = _document(officer, "guong.png")
+    flags = {f["code"] for f in mirrored["flags"]}
+    assert "page_unreadable" in flags and mirrored["warnings"] >= 1
+    unreadable = next(f for f in mirrored["flags"] if f["code"] == "page_unreadable")
+    assert unreadable["page"] == 1 and unreadable["values"]["reasons"]
+    page = officer.get(f"/batches/{BATCH}/review")
+    assert page.status_code == 200
+    html = page.text
+    # In Vietnamese, with the reason, and the document listed among those to check.
+    assert "Trang 1 không đọc được" in html and f'href="#doc-{mirrored["id"]}"' in html
+    # Every page of a multi-page document is shown as it will be signed.
+    two_pages = _document(officer)
+    assert two_pages["flags"] == [] and two_pages["warnings"] == 0
+    for n in (1, 2):
+        assert f"/api/documents/{two_pages['id']}/pages/{n}.jpg?size=thumb" in html
+    detail = officer.get(f"/api/documents/{two_pages['id']}").json()
+    assert [p["quality"]["verdict"] for p in detail["page_details"]] == ["ok", "ok"]
+    assert [p["turned"] for p in detail["page_details"]] == [0, 0]
+    document_page = officer.get(f"/documents/{mirrored['id']}").text
+    assert 'id="flags"' in document_page and "đọc kém" in document_page
 
 
 def test_officer_reviews_corrects_returns_approves_and_signs(

@@ -20,6 +20,7 @@ from pipeline.jobs import (
     corrections,
     queries,
 )
+from pipeline.review import Flag, message
 
 
 @documents_app.command("list")
@@ -69,13 +70,20 @@ def documents_show(
         if as_json:
             print_json(data)
             return
+        skip = ("page_details", "fields", "parties", "link_candidates", "link_history", "flags")
         for key, value in data.items():
-            if key not in ("page_details", "fields", "parties", "link_candidates", "link_history"):
+            if key not in skip:
                 out.print(f"[bold]{key}[/]: {value if value is not None else ''}", highlight=False)
+        for flag in map(Flag.from_dict, data["flags"]):
+            mark = "[yellow]![/]" if flag.warning else " "
+            out.print(f"{mark} {message(flag)}", highlight=False, soft_wrap=True)
         _print_parties(data["parties"])
         for page in data["page_details"]:
+            quality = page.get("quality") or {}
+            verdict = f" · read {quality['verdict']}" if quality else ""
             out.rule(
-                f"page {page['index'] + 1} · {page['source']} · confidence {page['confidence']:.1f}"
+                f"page {page['index'] + 1} · {page['source']} · confidence "
+                f"{page['confidence']:.1f}{verdict}"
             )
             out.print(page["text"], highlight=False, markup=False)
             for c in page["corrections"]:

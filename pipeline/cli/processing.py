@@ -220,6 +220,9 @@ def _report_processed(outcome: Outcome, as_json: bool, details: bool) -> None:
     out.print(
         f"[green]✓[/] {name}: {len(pages)} page(s), confidence {conf:.1f}{where}", highlight=False
     )
+    for flag in outcome.result.flags:
+        mark = "[yellow]![/]" if flag.warning else " "
+        out.print(f"  {mark} {message(flag)}", highlight=False, soft_wrap=True)
 
 
 @app.command()

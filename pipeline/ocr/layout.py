@@ -197,11 +197,86 @@ def without_second_ink(
             continue
         dark = float(np.percentile(crop[ink], 5))
         cut = dark + 60
-        lighter = int((ink & (crop > cut)).sum())
-        if cut >= paper or lighter < 0.25 * count:
+        lighter = (ink & (crop > cut)).astype(np.uint8)
+        if cut >= paper or int(lighter.sum()) < 0.25 * count:
+            continue
+        # The grey edges of black letters are a pixel wide; a seal's strokes are wide, so
+        # they survive an erosion.
+        core = cv2.erode(lighter, np.ones((3, 3), np.uint8))
+        if int(core.sum()) < 0.1 * count:
             continue
         if cleaned is None:
             cleaned = gray.copy()
         cleaned[region] = np.where(crop > cut, 255, crop).astype(np.uint8)
         changed.append(k)
     return (gray if cleaned is None else cleaned), changed
+
+
+def without_rings(gray: Gray) -> tuple[Gray, int]:
+    """The page with the rings of round seals taken out, and how many seals it had.
+
+    On a fax or a grey photocopy the seal is as black as the print it is stamped over (the
+    signer's title, the signer's name), so no ink can be told from the other; but its rings are
+    circles, which no letter is. Circles are found on a small copy (Hough, a few milliseconds),
+    kept only when ink covers nearly all of their circumference, and every ring of the seal
+    (the thick outer one and the thin inner one) is made paper. The seal's own small lettering
+    stays; the recognisers read past it. A colour scan's seal is gone before this (the colour
+    stage), so nothing is found there.
+    """
+    height, width = gray.shape
+    scale = 700 / max(height, width)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    found = cv2.HoughCircles(
+        cv2.GaussianBlur(small, (5, 5), 0),
+        cv2.HOUGH_GRADIENT,
+        dp=1.2,
+        minDist=30,
+        param1=120,
+        param2=35,
+        minRadius=int(0.06 * small.shape[1]),  # an office seal is about 40 mm across
+        maxRadius=int(0.13 * small.shape[1]),
+    )
+    if found is None:
+        return gray, 0
+    ink = gray < 128
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    cleaned: Gray | None = None
+    seals = 0
+    cos, sin = np.cos(angles), np.sin(angles)
+
+    def profile(cx: float, cy: float, radii: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Share of ink along each circle of ``radii`` around (cx, cy)."""
+        xs = np.clip((cx + radii[:, None] * cos).astype(int), 0, width - 1)
+        ys = np.clip((cy + radii[:, None] * sin).astype(int), 0, height - 1)
+        return np.asarray(ink[ys, xs].mean(axis=1), dtype=np.float64)
+
+    for cx, cy, r in found[0][:8]:
+        cx, cy, r = cx / scale, cy / scale, r / scale
+        near = np.arange(0.9 * r, 1.1 * r, 2.0)
+        if profile(cx, cy, near).max() < 0.3:
+            continue
+        # The small copy places the centre a few pixels off: look around it (coarse, then
+        # fine) for the centre at which the ring is whole.
+        for step in (2.0 / scale, 0.5 / scale):
+            _, cx, cy = max(
+                (float(profile(cx + dx, cy + dy, near).max()), cx + dx, cy + dy)
+                for dx in (-2 * step, -step, 0.0, step, 2 * step)
+                for dy in (-2 * step, -step, 0.0, step, 2 * step)
+            )
+        radii = np.arange(0.55 * r, 1.15 * r, 1.0)
+        if profile(cx, cy, radii).max() < 0.85:
+            continue  # not a drawn circle: text or a signature happened to look round
+        rings = radii[profile(cx, cy, radii) >= 0.6]
+        x0, x1 = max(0, int(cx - rings.max() - 3)), min(width, int(cx + rings.max() + 4))
+        y0, y1 = max(0, int(cy - rings.max() - 3)), min(height, int(cy + rings.max() + 4))
+        yy, xx = np.ogrid[y0:y1, x0:x1]
+        distance = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2)
+        ring = np.zeros(distance.shape, dtype=bool)
+        for q in rings:
+            ring |= np.abs(distance - q) <= 2.0
+        if cleaned is None:
+            cleaned = gray.copy()
+        window = cleaned[y0:y1, x0:x1]
+        window[ring & (window < 230)] = 255  # the ring's grey edges too
+        seals += 1
+    return (gray if cleaned is None else cleaned), seals

@@ -84,6 +84,7 @@ class ContextScorer:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lx = lexicon
         self.vocabulary = max(1, len(lexicon.unigrams))
+        self._follows: dict[tuple[str | None, str], float] = {}
 
     def unigram(self, syllable: str) -> float:
         """P(syllable), smoothed so an unknown syllable is rare but possible."""
@@ -91,6 +92,13 @@ class ContextScorer:
 
     def follows(self, first: str | None, second: str) -> float:
         """Log P(second | first), smoothed towards P(second)."""
+        key = (first, second)
+        known = self._follows.get(key)
+        if known is None:
+            known = self._follows[key] = self._follows_uncached(first, second)
+        return known
+
+    def _follows_uncached(self, first: str | None, second: str) -> float:
         if first is None:
             return math.log(self.unigram(second))
         prior = self.unigram(second)

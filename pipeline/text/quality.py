@@ -25,6 +25,7 @@ from pipeline.text.syllables import is_syllable
 _CORE = re.compile(r"^(\W*)(.*?)(\W*)$", re.UNICODE)
 _NUMERIC = re.compile(r"^[\dOIl|]*\d[\d.,/:\-–]*[A-ZĐa-zđ]?$")
 _CODE = re.compile(r"^[\dA-ZĐ][\dA-ZĐ/.\-–]*$")
+_CODE_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZĐ")
 
 
 class Kind(IntEnum):
@@ -57,8 +58,8 @@ def kind(text: str, lexicon: Lexicon | None) -> Kind:
         folded = fold(lower)
         if is_syllable(folded):
             return Kind.SHAPED
-        if body.isupper() and len(body) <= 8 and body.isascii():
-            return Kind.OTHER  # an abbreviation: TNHH, UBND, CCCD
+        if body.isupper() and len(body) <= 10 and all(c in _CODE_LETTERS for c in body):
+            return Kind.OTHER  # an abbreviation or a code: TNHH, UBND, QĐCNHG, CCTHADS
         return Kind.GARBAGE
     if _NUMERIC.match(body) or _CODE.match(body):
         return Kind.OTHER

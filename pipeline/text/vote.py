@@ -100,6 +100,11 @@ class Judge:
         return sum(len(core(t) or t) * WEIGHTS[kind(t, self.lexicon)] for t in texts)
 
 
+def _noise(words: Sequence[Word], judge: Judge) -> bool:
+    """Specks Tesseract read as letters: unsure, and nothing a reader could have printed."""
+    return all(kind(w.text, judge.lexicon) is Kind.GARBAGE and w.confidence < 60 for w in words)
+
+
 def _span_box(words: Sequence[Word], before: Word | None, after: Word | None, line: Box) -> Box:
     """Where a run of trueocr's words goes: over Tesseract's words it replaces, or in the gap."""
     if words:
@@ -190,7 +195,7 @@ def _vote(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tu
             after = first[op.src_end] if op.src_end < len(first) else None
             confidence = min(second.confidence, 75.0)
             out += spread_words(" ".join(alt), _span_box(mine, before, after, box), confidence)
-        elif mine and (alt or mine_value >= 0.5 * sum(len(w.text) for w in mine)):
+        elif mine and (alt or not _noise(mine, judge)):
             out += mine  # words trueocr did not see are kept unless they are noise
     return tuple(out)
 
@@ -211,8 +216,14 @@ class VotingRecognizer:
     name: str = "vote"
 
     def read(self, image: Image.Image, dpi: float, deadline: float) -> OcrPage:
-        """Read the page; lines a lighter second ink runs through are read again without it."""
-        gray = np.asarray(image.convert("L"), dtype=np.uint8)
+        """Read the page, with the rings of round seals taken out first.
+
+        Lines a lighter second ink runs through (a seal in greyscale) are read again without it,
+        and each keeps the better of its two readings.
+        """
+        gray, seals = layout.without_rings(np.asarray(image.convert("L"), dtype=np.uint8))
+        if seals:
+            image = Image.fromarray(gray)
         lines = engines.find_lines(gray)
         boxes = list(lines.boxes)
         judge = Judge(self.lexicon)
