@@ -272,10 +272,15 @@ def test_officer_reviews_corrects_returns_approves_and_signs(
     assert _document(officer)["state"] == "returned" and _document(officer)["note"]
     assert clerk.post(f"/api/documents/{doc_id}/resubmit").status_code == 200
 
-    # The page's form leaves the photo out: two documents, signed by a pool of processes
-    # started from the server's thread; the progress page follows them.
+    # The page's form leaves the photo out, and the scan flagged unreadable: two documents,
+    # signed by a pool of processes started from the server's thread; the progress page
+    # follows them.
     fax_id, photo_id = _document(officer, "fax.tif")["id"], _document(officer, "anh.jpg")["id"]
-    form = {"exclude": str(photo_id), "csrf_token": officer.headers["X-CSRF-Token"]}
+    unreadable_id = _document(officer, "guong.png")["id"]
+    form = {
+        "exclude": [str(photo_id), str(unreadable_id)],
+        "csrf_token": officer.headers["X-CSRF-Token"],
+    }
     page = officer.post(f"/batches/{BATCH}/approve", data=form, follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/tasks/")
     task = page.headers["location"].split("/")[2].split("?")[0]
@@ -284,12 +289,12 @@ def test_officer_reviews_corrects_returns_approves_and_signs(
     assert progress["finished"] and not progress["error"], progress
     assert progress["percent"] == 100 and progress["done"] == progress["total"] == 2
     assert sorted(s["id"] for s in progress["result"]["signed"]) == sorted([doc_id, fax_id])
-    assert progress["result"]["excluded"] == [photo_id]
+    assert sorted(progress["result"]["excluded"]) == sorted([photo_id, unreadable_id])
     assert "Đã ký xong" in officer.get(f"/tasks/{task}/progress").text
     assert client_for(app, "admin").get(f"/api/tasks/{task}").status_code == 200
     assert client_for(app, "admin").get(f"/tasks/{task}").status_code == 200
     # Through the API, the photo left behind.
-    started = officer.post(f"/api/batches/{BATCH}/approve", json={"exclude": []})
+    started = officer.post(f"/api/batches/{BATCH}/approve", json={"exclude": [unreadable_id]})
     assert started.status_code == 202
     done = app.state.web.tasks.wait(started.json()["task"], 120)
     assert done is not None and [s["id"] for s in done.result["signed"]] == [photo_id]

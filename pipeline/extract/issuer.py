@@ -27,7 +27,8 @@ _DISTRICT_THEN_PROVINCE = re.compile(
     r"(\S) (huyện|quận|thị xã|thành phố) ([^,]+?) (tỉnh|thành phố) "
 )
 _DASHED = re.compile(r"\s-\s[^\W\d_][^,-]*")
-_NOISE = re.compile(r"[^\w\s\-–]")
+_STRAY_QUOTE = re.compile(r"(?<!\w)'|'(?!\w)")
+_NOISE = re.compile(r"[^\w\s\-–']")  # names keep their apostrophe: M'Đrắk
 _UNIT_AT = re.compile(
     r"\b(thanh pho|thi xa|thi tran|khu vuc|huyen|tinh|quan)\s+"
     r"(.+?)(?=\s*,|\s+-\s|\s+(?:thanh pho|thi xa|huyen|tinh|quan)\s|$)"
@@ -36,7 +37,8 @@ _UNIT_AT = re.compile(
 
 def clean(line: str) -> str:
     """A header line without OCR's stray marks: letters, digits, spaces and dashes only."""
-    return " ".join(_NOISE.sub(" ", line).split()).strip(" -–")
+    kept = _STRAY_QUOTE.sub(" ", _NOISE.sub(" ", line))
+    return " ".join(kept.split()).strip(" -–")
 
 
 def sentence_case(upper: str) -> str:

@@ -67,10 +67,14 @@ class Gazetteer:
             # "thành phố Bắc Giang" is the city, not the province of the same name.
             return place.unit == unit or (place.level == "province" and unit == "tỉnh")
 
+        printed = " ".join(name.lower().split())
         for table in tables:
             exact = [p for p in table.get(key, ()) if fits(p)]
-            if exact:
-                return exact[0]
+            # Folding merges names that differ in their marks (Tam Đường, Tam Dương): the one
+            # spelled as printed wins; OCR's damaged marks fall back to the first.
+            same = [p for p in exact if p.name.lower() == printed]
+            if same or exact:
+                return (same or exact)[0]
         # A district upgraded since (huyện Việt Yên became thị xã Việt Yên) keeps its name.
         renamed = [p for p in self.districts.get(key, ()) if unit in DISTRICT_UNITS]
         if renamed:
@@ -94,7 +98,7 @@ class Gazetteer:
         same = {
             p.province
             for p in self.districts.get(_key(district.name), ())
-            if p.unit == district.unit
+            if p.unit == district.unit and p.name == district.name
         }
         if len(same) > 1:
             return None
