@@ -26,6 +26,10 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "not_vietnamese": ("the words read are not Vietnamese", "chữ đọc được không phải tiếng Việt"),
     "text_missed": ("much of the printed text was not read", "nhiều dòng chữ in không đọc được"),
+    "lines_unsure": (
+        "some lines could not be read with certainty",
+        "một số dòng không đọc được chắc chắn",
+    ),
 }
 MESSAGES: dict[str, tuple[str, str]] = {
     "page_unreadable": (

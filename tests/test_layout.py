@@ -78,3 +78,59 @@ def test_spread_words_share_the_line_by_length() -> None:
     words = spread_words("Số: 12/QĐ", (0, 0, 900, 30), 90.0)
     assert [w.text for w in words] == ["Số:", "12/QĐ"]
     assert words[0].box == (0, 0, 300, 30) and words[1].box[2] == 900
+
+
+def _seal(gray: np.ndarray, cx: int, cy: int, r: int, tone: int) -> None:
+    """Draw a seal: two rings, lettering-like blobs and a star, in ``tone``, under black print."""
+    import cv2
+
+    layer = np.full_like(gray, 255)
+    cv2.circle(layer, (cx, cy), r, tone, 8)
+    cv2.circle(layer, (cx, cy), int(0.8 * r), tone, 3)
+    for k in range(12):
+        angle = 2 * np.pi * k / 12
+        x, y = int(cx + 0.9 * r * np.cos(angle)), int(cy + 0.9 * r * np.sin(angle))
+        cv2.rectangle(layer, (x - 6, y - 6), (x + 6, y + 6), tone, -1)
+    cv2.circle(layer, (cx, cy), r // 5, tone, -1)
+    np.minimum(gray, layer, out=gray)
+
+
+def test_a_grey_seal_is_taken_out_whole_and_the_print_under_it_stays() -> None:
+    gray = np.full((1400, 1000), 255, dtype=np.uint8)
+    gray[480:520, 200:800] = 0  # the signer's title, black, across the seal
+    _seal(gray, 500, 600, 110, tone=110)
+    cleaned, seals = layout.without_rings(gray)
+    assert seals == 1
+    assert (cleaned[480:520, 200:800] == 0).all()  # every pixel of the print kept
+    assert (cleaned[530:720, 380:620] == 255).all()  # rings, lettering and star gone
+
+
+def test_a_black_seal_loses_its_rings_only() -> None:
+    gray = np.full((1400, 1000), 255, dtype=np.uint8)
+    _seal(gray, 500, 600, 110, tone=0)
+    cleaned, seals = layout.without_rings(gray)
+    assert seals == 1
+    assert (cleaned[590:610, 490:510] == 0).all()  # one ink: the middle stays, the rings go
+    assert cleaned[600, 500 + 110] == 255
+
+
+def test_an_underline_goes_and_the_letters_on_it_stay() -> None:
+    gray = np.full((300, 1200), 255, dtype=np.uint8)
+    for k in range(10):  # letters sitting on the rule, one with a descender through it
+        gray[100:160, 100 + 100 * k : 140 + 100 * k] = 0
+    gray[160:200, 520:530] = 0  # a descender (p, g) crosses the rule
+    gray[160:164, 90:1100] = 0  # the rule under the motto, touching the letters
+    cleaned, rules = layout.without_rules(gray, 300)
+    assert rules == 1
+    assert (cleaned[100:160, 100:140] == 0).all()  # letters whole
+    assert (cleaned[161:163, 150:190] == 255).all()  # the rule between letters gone
+    assert (cleaned[160:200, 520:530] == 0).all()  # the descender kept where it crosses
+    assert (cleaned[100:160, 900:940] == 0).all()
+
+
+def test_dashes_and_text_are_no_rules() -> None:
+    gray = np.full((300, 1200), 255, dtype=np.uint8)
+    gray[100:104, 100:160] = 0  # an em dash: shorter than half an inch at 300 dpi
+    gray[200:260, 100:1100:30] = 0  # a line of text strokes
+    same, rules = layout.without_rules(gray, 300)
+    assert rules == 0 and same is gray

@@ -9,7 +9,15 @@ import pytest
 from pipeline.ocr.page import Word
 from pipeline.ocr.trueocr import LineText
 from pipeline.text.lexicon import Lexicon, load
-from pipeline.text.quality import Kind, QualityBar, in_person_name, judge_page, kind, reading_score
+from pipeline.text.quality import (
+    Kind,
+    QualityBar,
+    in_person_name,
+    judge_page,
+    kind,
+    reading_score,
+    unsure_share,
+)
 from pipeline.text.vote import Judge, settle_dashes, vote_line
 
 LEXICON = Path(__file__).parents[1] / "ocr_models" / "lexicon"
@@ -132,3 +140,25 @@ def test_page_verdicts(lx: Lexicon) -> None:
     assert missed.verdict == "poor" and missed.reasons == ("text_missed",)
     assert judge_page([], 1.0, 3, lx).verdict == "blank"
     assert judge_page([], 0.0, 800, lx, QualityBar()).verdict == "poor"
+
+
+def test_a_capital_with_marks_read_as_capitals_takes_the_other_engines_case(lx: Lexicon) -> None:
+    # Tesseract's "VỀ quan hệ" / "BỊ cáo": the print is "Về", "Bị" among lower-case words.
+    first = line(("VỀ", 93), ("quan", 95), ("hệ", 95))
+    assert voted(first, "Về quan hệ", lx) == "Về quan hệ"
+    first = line(("BỊ", 91), ("cáo", 95), ("có", 95), ("mặt", 95))
+    assert voted(first, "Bị cáo có mặt", lx) == "Bị cáo có mặt"
+    # In a heading the capitals are the print's, whatever the other engine says.
+    first = line(("TÒA", 95), ("ÁN", 95), ("NHÂN", 95), ("DÂN", 95))
+    assert voted(first, "TÒA Án NHÂN DÂN", lx) == "TÒA ÁN NHÂN DÂN"
+
+
+def test_a_page_whose_signature_block_was_lost_is_flagged_and_noise_is_not(lx: Lexicon) -> None:
+    body = [line(("Căn", 95), ("cứ", 96), ("Luật", 95), ("Thi", 96), ("hành", 95))] * 4
+    lost = [line(("TM.", 20), ("HÔI", 30), ("+QN-", 10), ("VẾT", 40), ("XỨ", 30), ("SƠ", 40))] * 2
+    words = [w for words in body + lost for w in words]
+    share = unsure_share(body + lost)
+    verdict = judge_page(words, 0.95, 500, lx, unsure=share)
+    assert share > 0.3 and verdict.verdict == "poor" and "lines_unsure" in verdict.reasons
+    scribble = [line(("x", 5))]  # a signature read as a letter: a trace, not lost text
+    assert unsure_share(body + scribble) < 0.05

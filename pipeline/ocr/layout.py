@@ -263,12 +263,12 @@ def without_rings(gray: Gray) -> tuple[Gray, int]:
                 for dx in (-2 * step, -step, 0.0, step, 2 * step)
                 for dy in (-2 * step, -step, 0.0, step, 2 * step)
             )
-        radii = np.arange(0.55 * r, 1.15 * r, 1.0)
+        radii = np.arange(0.55 * r, 1.3 * r, 1.0)
         if profile(cx, cy, radii).max() < 0.85:
             continue  # not a drawn circle: text or a signature happened to look round
         rings = radii[profile(cx, cy, radii) >= 0.6]
-        x0, x1 = max(0, int(cx - rings.max() - 3)), min(width, int(cx + rings.max() + 4))
-        y0, y1 = max(0, int(cy - rings.max() - 3)), min(height, int(cy + rings.max() + 4))
+        x0, x1 = max(0, int(cx - rings.max() - 12)), min(width, int(cx + rings.max() + 13))
+        y0, y1 = max(0, int(cy - rings.max() - 12)), min(height, int(cy + rings.max() + 13))
         yy, xx = np.ogrid[y0:y1, x0:x1]
         distance = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2)
         ring = np.zeros(distance.shape, dtype=bool)
@@ -277,6 +277,103 @@ def without_rings(gray: Gray) -> tuple[Gray, int]:
         if cleaned is None:
             cleaned = gray.copy()
         window = cleaned[y0:y1, x0:x1]
-        window[ring & (window < 230)] = 255  # the ring's grey edges too
+        lighter = _seal_tone(window, distance <= rings.max() + 10)
+        if lighter is not None:
+            window[lighter] = 255  # a grey seal: rings, lettering and star; the print stays
+        else:
+            ring &= ~_crossed(window < 128, (cx - x0, cy - y0), rings)
+            window[ring & (window < 230)] = 255  # the ring's grey edges too
         seals += 1
     return (gray if cleaned is None else cleaned), seals
+
+
+def _crossed(
+    ink: NDArray[np.bool_], centre: tuple[float, float], rings: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Pixels of a ring band where a stroke crosses it: ink just inside and just outside.
+
+    A letter of the title or the name that the ring runs through goes on on both sides of
+    the band; the ring alone has paper on at least one side. Those pixels are kept, so the
+    letters stay whole. ``centre`` is the seal's centre (x, y) in ``ink``'s coordinates.
+    """
+    height, width = ink.shape
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    dx, dy = xx - centre[0], yy - centre[1]
+    distance = np.hypot(dx, dy)
+    cos, sin = dx / np.maximum(distance, 1e-6), dy / np.maximum(distance, 1e-6)
+    kept = np.zeros(ink.shape, dtype=bool)
+    cuts = np.flatnonzero(np.diff(rings) > 1.5)
+    for band in np.split(rings, cuts + 1):
+        inner, outer = float(band.min()) - 2.0, float(band.max()) + 2.0
+        here = (distance >= inner) & (distance <= outer)
+
+        def ink_at(radius: float) -> NDArray[np.bool_]:
+            xs = np.clip(np.rint(centre[0] + radius * cos), 0, width - 1).astype(int)
+            ys = np.clip(np.rint(centre[1] + radius * sin), 0, height - 1).astype(int)
+            return np.asarray(ink[ys, xs], dtype=bool)
+
+        kept |= here & ink_at(inner - 3.0) & ink_at(outer + 3.0)
+    return kept
+
+
+def _seal_tone(window: Gray, disk: NDArray[np.bool_]) -> NDArray[np.bool_] | None:
+    """Inside a seal's disk, the pixels of an ink lighter than the print, if it has one.
+
+    A red seal scanned in greyscale is a mid grey; the title and the name it is stamped over
+    are black. Where the disk's ink falls into two groups (Otsu's cut) whose typical tones lie
+    far apart, and the lighter group is substantial, everything lighter than the cut is the
+    seal. On a fax or a black stamp there is one group, and only the rings go.
+    """
+    values = window[disk & (window < 200)]
+    if values.size < 500:
+        return None
+    cut, _ = cv2.threshold(values.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    dark, light = values[values <= cut], values[values > cut]
+    if light.size < 0.2 * values.size or dark.size < 0.05 * values.size:
+        return None
+    if float(np.median(light)) - float(np.percentile(dark, 25)) < 70:
+        return None
+    return disk & (window > cut)
+
+
+def without_rules(gray: Gray, dpi: float) -> tuple[Gray, int]:
+    """The page with long thin horizontal rules made paper, and how many there were.
+
+    The official layout underlines the motto ("Độc lập - Tự do - Hạnh phúc") and the issuing
+    body, and forms and tables draw rules under and between lines. A rule touching the
+    letters above it makes Tesseract read the whole line as garbage. A rule is a run of ink
+    longer than any dash (half an inch) and thinner than a stroke of a letter is tall; only its
+    own pixels go, so a letter it crosses keeps the rest of its strokes.
+    """
+    dark = gray < 160
+    length = max(25, round(0.5 * dpi))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
+    runs = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, kernel)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    thin = max(3, round(0.035 * dpi))
+    rules = [
+        k
+        for k in range(1, count)
+        if stats[k, cv2.CC_STAT_HEIGHT] <= thin and stats[k, cv2.CC_STAT_WIDTH] >= length
+    ]
+    if not rules:
+        return gray, 0
+    cleaned = gray.copy()
+    for k in rules:
+        x0, y0 = stats[k, cv2.CC_STAT_LEFT], stats[k, cv2.CC_STAT_TOP]
+        x1, y1 = x0 + stats[k, cv2.CC_STAT_WIDTH], y0 + stats[k, cv2.CC_STAT_HEIGHT]
+        # Rows the rule fills end to end; letters sitting on it fill a row only in places.
+        full = [y for y in range(y0, y1) if dark[y, x0:x1].mean() >= 0.85]
+        if not full:
+            continue
+        # Where a descender (p, g, y) passes through the rule, the ink goes on below it: kept.
+        beneath = min(gray.shape[0] - 1, max(full) + 3)
+        through = dark[beneath, x0:x1] & dark[max(0, min(full) - 3), x0:x1]
+        for y in full:
+            cleaned[y, x0:x1][~through] = 255
+        # Its grey edges, a row above and below: only where lighter than the letters' ink.
+        for y in {min(full) - 1, max(full) + 1} if full else ():
+            if 0 <= y < gray.shape[0]:
+                row = cleaned[y, x0:x1]
+                row[row > 100] = 255
+    return cleaned, len(rules)

@@ -115,6 +115,7 @@ class PageQuality:
     coverage: float
     verdict: str
     reasons: tuple[str, ...] = ()
+    unsure: float = 0.0  # share of the text's letters in lines read unsurely
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form, stored with the page."""
@@ -122,6 +123,7 @@ class PageQuality:
             "confidence": round(self.confidence, 1),
             "syllables": round(self.syllables, 3),
             "coverage": round(self.coverage, 3),
+            "unsure": round(self.unsure, 3),
             "verdict": self.verdict,
             "reasons": list(self.reasons),
         }
@@ -139,8 +141,23 @@ class QualityBar:
     min_confidence: float = 55.0
     min_syllables: float = 0.6
     min_coverage: float = 0.55
+    # A page whose body reads well can still have lost a block (the signer's title and name
+    # under a seal on a fax): more than this share of its letters in lines read unsurely.
+    max_unsure: float = 0.2
+    unsure_line: float = 50.0  # a line whose words average less than this is read unsurely
     min_words: int = 5  # a page with fewer words and fewer letters of ink is blank
     min_letters: int = 40
+
+
+def unsure_share(lines: Iterable[Sequence[Word]], bar: QualityBar = QualityBar()) -> float:
+    """Share of the letters read that lie in lines whose words were read unsurely."""
+    total = unsure = 0
+    for words in lines:
+        letters = sum(len(core(w.text)) for w in words)
+        total += letters
+        if words and sum(w.confidence for w in words) / len(words) < bar.unsure_line:
+            unsure += letters
+    return unsure / total if total else 0.0
 
 
 def judge_page(
@@ -149,6 +166,7 @@ def judge_page(
     letters: int,
     lexicon: Lexicon | None,
     bar: QualityBar = QualityBar(),
+    unsure: float = 0.0,
 ) -> PageQuality:
     """The verdict on one page's reading.
 
@@ -158,13 +176,14 @@ def judge_page(
         letters: how many letter-sized marks of ink the page has (few: nothing to read).
         lexicon: the syllables known to be Vietnamese (None: only confidence and coverage).
         bar: where a reading stops counting as read.
+        unsure: share of the letters in lines read unsurely (:func:`unsure_share`).
     """
     alphabetic = [w for w in words if core(w.text).isalpha()]
     confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
     known = sum(1 for w in alphabetic if kind(w.text, lexicon) is Kind.KNOWN)
     syllables = known / len(alphabetic) if alphabetic else 0.0
     if letters < bar.min_letters and len(words) < bar.min_words:
-        return PageQuality(confidence, syllables, coverage, "blank")
+        return PageQuality(confidence, syllables, coverage, "blank", (), unsure)
     reasons: list[str] = []
     if confidence < bar.min_confidence:
         reasons.append("low_confidence")
@@ -172,4 +191,7 @@ def judge_page(
         reasons.append("not_vietnamese")
     if coverage < bar.min_coverage:
         reasons.append("text_missed")
-    return PageQuality(confidence, syllables, coverage, "poor" if reasons else "ok", tuple(reasons))
+    if unsure > bar.max_unsure:
+        reasons.append("lines_unsure")
+    verdict = "poor" if reasons else "ok"
+    return PageQuality(confidence, syllables, coverage, verdict, tuple(reasons), unsure)
