@@ -170,7 +170,7 @@ def page_checks(corpus: Path, kept: Path) -> dict[str, Any]:
         if line.startswith("{"):
             record = json.loads(line)
             outputs[Path(record["file"]).name] = record
-    upright = turned_upright = rotated = read_rotated = bad = bad_flagged = 0
+    upright = turned_upright = rotated = read_rotated = bad = bad_flagged = false_alarms = 0
     mistakes: list[str] = []
     for path in sorted((corpus / "truth").glob("*.json")):
         truth = json.loads(path.read_text("utf-8"))
@@ -189,9 +189,11 @@ def page_checks(corpus: Path, kept: Path) -> dict[str, Any]:
                     mistakes.append(
                         f"{truth['file']} page {k + 1}: upright, turned {page['turned']}"
                     )
+            quality = page.get("quality") or {}
+            if cer < 0.05 and quality.get("verdict") == "poor":
+                false_alarms += 1  # read well, yet sent to review as unreadable
             if cer > 0.10:
                 bad += 1
-                quality = page.get("quality") or {}
                 if quality.get("verdict") == "poor":
                     bad_flagged += 1
                 else:
@@ -203,6 +205,7 @@ def page_checks(corpus: Path, kept: Path) -> dict[str, Any]:
         "rotated_read": read_rotated,
         "bad_pages": bad,
         "bad_flagged": bad_flagged,
+        "false_alarms": false_alarms,
         "mistakes": mistakes,
     }
 
@@ -247,7 +250,9 @@ def report(name: str, runs: dict[str, dict[str, Any]], checks: dict[str, Any] | 
         lines.append(
             f"pages: {checks['upright']} upright, {checks['upright_turned']} of them turned; "
             f"{checks['rotated']} fed turned, {checks['rotated_read']} read right; "
-            f"{checks['bad_pages']} read badly (CER > 10%), {checks['bad_flagged']} of them flagged"
+            f"{checks['bad_pages']} read badly (CER > 10%), "
+            f"{checks['bad_flagged']} of them flagged; "
+            f"{checks['false_alarms']} read well (CER < 5%) but flagged"
         )
         lines += [f"  {m}" for m in checks["mistakes"][:20]]
     targets = TARGETS.get(name)

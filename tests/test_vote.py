@@ -162,3 +162,9 @@ def test_a_page_whose_signature_block_was_lost_is_flagged_and_noise_is_not(lx: L
     assert share > 0.3 and verdict.verdict == "poor" and "lines_unsure" in verdict.reasons
     scribble = [line(("x", 5))]  # a signature read as a letter: a trace, not lost text
     assert unsure_share(body + scribble) < 0.05
+
+
+def test_a_number_is_never_taken_for_a_word(lx: Lexicon) -> None:
+    # trueocr runs the label into the amount and misreads the unit; the amount stays.
+    first = line(("Án", 52), ("phí:", 71), ("20.750.000", 95), ("đồng.", 97))
+    assert voted(first, "Ản phí:20.750.000 đông", lx) == "Án phí: 20.750.000 đồng."

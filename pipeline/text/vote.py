@@ -12,6 +12,7 @@ lines up with the print.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,6 +72,11 @@ class Judge:
         the line, ``right`` the next word as Tesseract read it.
         """
         left = before[-1] if before else None
+        if _digits(first.text) != _digits(second):
+            # No engine takes a number for a word: such a pair is the alignment's mistake
+            # (trueocr's "phí:20.750.000 đông" against "phí: 20.750.000 đồng."), and Tesseract's
+            # word has its own box.
+            return first
         if first.text.lower() == second.lower():
             capitals = _shouting(first.text) and not _shouting(second)
             if capitals and not _shouting_around(left, right):
@@ -103,6 +109,11 @@ class Judge:
     def span_value(self, texts: Sequence[str]) -> float:
         """How plausible a run of tokens is as text: characters weighted by kind."""
         return sum(len(core(t) or t) * WEIGHTS[kind(t, self.lexicon)] for t in texts)
+
+
+def _digits(text: str) -> bool:
+    """Whether a token has a digit in it (a number, a date, a code)."""
+    return any(ch.isdigit() for ch in text)
 
 
 def _shouting(text: str) -> bool:
@@ -179,8 +190,12 @@ def vote_line(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -
     return _vote(settle_dashes(first), second, box, judge)
 
 
+_GLUED = re.compile(r"(?<=[^\W\d_])([:;])(?=\w)")
+
+
 def _vote(first: Sequence[Word], second: LineText, box: Box, judge: Judge) -> tuple[Word, ...]:
-    theirs = second.text.split()
+    # trueocr runs a label into what follows it ("phí:20.750.000"); Tesseract does not.
+    theirs = _GLUED.sub(r"\1 ", second.text).split()
     if not first:
         if theirs and second.confidence >= judge.options.min_second:
             value = judge.span_value(theirs)
