@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from pipeline.ocr import layout
@@ -134,3 +136,20 @@ def test_dashes_and_text_are_no_rules() -> None:
     gray[200:260, 100:1100:30] = 0  # a line of text strokes
     same, rules = layout.without_rules(gray, 300)
     assert rules == 0 and same is gray
+
+
+def test_line_boxes_that_reach_into_their_neighbours_are_cut_at_the_emptiest_row() -> None:
+    # Three lines 40 pixels apart, each box 54 high (the detector's generous boxes); ink of
+    # each line from 10 below its box's top to 8 above its bottom, so rows between are empty.
+    boxes = [(100, 100 + 40 * k - 7, 1500, 100 + 40 * k + 47) for k in range(3)]
+    mask = np.zeros((400, 2100), dtype=np.uint8)
+    for x0, y0, x1, y1 in boxes:
+        mask[y0 + 10 : y1 - 18, x0:x1] = 1
+    beside = (1600, 100, 2000, 190)  # a column beside them is not their neighbour
+    fitted = layout.separated(mask, [*boxes, beside])
+    assert fitted[0][1] == 93 and 129 <= fitted[0][3] <= 144  # only its bottom cut
+    assert 128 <= fitted[1][1] <= 143 and 169 <= fitted[1][3] <= 184
+    assert fitted[2][3] == 227 and fitted[3] == beside
+    for above, below in itertools.pairwise(fitted[:3]):
+        assert above[3] <= below[1] + 1  # they no longer overlap
+        assert mask[above[3] - 1, 500] == 0  # and each cut is on paper

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import tesserocr
 from PIL import Image
 
@@ -92,6 +93,7 @@ def read_lines(
     languages: str,
     deadline: float,
     scale: float = 1.0,
+    bands: Sequence[tuple[int, int]] | None = None,
 ) -> list[tuple[Word, ...]]:
     """Read each box of ``image`` as one line; words come back in the page's pixels.
 
@@ -108,21 +110,26 @@ def read_lines(
         languages: Tesseract language string.
         deadline: ``time.monotonic()`` by which the whole call must end (OcrTimeout after).
         scale: enlargement applied to each line before reading.
+        bands: for each box, the rows that are its own line (top, bottom): the rest of its
+            margin is made paper, so no part of a neighbouring line is read with it.
     """
     api = _api(str(tessdata), languages, tesserocr.PSM.SINGLE_LINE)
     width, height = image.size
     out: list[tuple[Word, ...]] = []
     try:
-        if scale == 1.0:
+        whole = scale == 1.0 and bands is None
+        if whole:
             api.SetImage(image)
             api.SetSourceResolution(max(70, round(dpi)))
-        for box in boxes:
+        for k, box in enumerate(boxes):
             x0, y0, x1, y1 = _padded(box, width, height)
-            if scale == 1.0:
+            if whole:
                 api.SetRectangle(x0, y0, x1 - x0, y1 - y0)
                 offset, factor = (0.0, 0.0), 1.0
             else:
                 crop = image.crop((x0, y0, x1, y1))
+                if bands is not None:
+                    crop = _only_band(crop, bands[k][0] - y0, bands[k][1] - y0)
                 crop = crop.resize(
                     (round(crop.width * scale), round(crop.height * scale)),
                     Image.Resampling.BICUBIC,
@@ -142,6 +149,14 @@ def read_lines(
     finally:
         api.Clear()
     return out
+
+
+def _only_band(crop: Image.Image, top: int, bottom: int) -> Image.Image:
+    """The crop with the rows above ``top`` and from ``bottom`` on made paper."""
+    pixels = np.asarray(crop.convert("L")).copy()
+    pixels[: max(0, top)] = 255
+    pixels[max(0, bottom) :] = 255
+    return Image.fromarray(pixels)
 
 
 def _padded(box: Box, width: int, height: int) -> Box:

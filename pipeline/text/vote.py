@@ -265,17 +265,19 @@ class VotingRecognizer:
         lines = engines.find_lines(gray)
         boxes = list(lines.boxes)
         judge = Judge(self.lexicon)
-        voted = self._read(image, gray, dpi, boxes, judge, deadline)
+        fit = dict(zip(boxes, layout.separated(layout.ink(gray), boxes), strict=True))
+        voted = self._read(image, gray, dpi, boxes, judge, deadline, fit)
         if seals or rules:
             changed = [
                 k
                 for k, (x0, y0, x1, y1) in enumerate(boxes)
                 if _weak(voted[k]) and (gray[y0:y1, x0:x1] != scanned[y0:y1, x0:x1]).any()
             ]
-            self._better(voted, changed, scanned, dpi, boxes, judge, deadline)
+            self._better(voted, changed, scanned, dpi, boxes, judge, deadline, fit)
         weak = [k for k, words in enumerate(voted) if _weak(words)]
         cleaned, inked = layout.without_second_ink(gray, [boxes[k] for k in weak])
-        self._better(voted, [weak[i] for i in inked], cleaned, dpi, boxes, judge, deadline)
+        again_at = [weak[i] for i in inked]
+        self._better(voted, again_at, cleaned, dpi, boxes, judge, deadline, fit)
         return engines.page_of(voted, lines, image.size)
 
     def _better(
@@ -287,12 +289,13 @@ class VotingRecognizer:
         boxes: list[Box],
         judge: Judge,
         deadline: float,
+        fit: dict[Box, Box],
     ) -> None:
         """Read the lines ``again_at`` on another copy of the page; keep each better reading."""
         if not again_at:
             return
         again = self._read(
-            Image.fromarray(gray), gray, dpi, [boxes[k] for k in again_at], judge, deadline
+            Image.fromarray(gray), gray, dpi, [boxes[k] for k in again_at], judge, deadline, fit
         )
         for k, words in zip(again_at, again, strict=True):
             if reading_score(words, self.lexicon) > reading_score(voted[k], self.lexicon):
@@ -306,19 +309,42 @@ class VotingRecognizer:
         boxes: list[Box],
         judge: Judge,
         deadline: float,
+        fit: dict[Box, Box],
     ) -> list[tuple[Word, ...]]:
-        """Each box read by both engines (small lines enlarged for Tesseract), then voted."""
+        """Each box read by both engines (small lines enlarged for Tesseract), then voted.
+
+        A line Tesseract read unsurely or not at all is read again with the parts of the lines
+        above and below in its box made paper (``fit``: where each line ends), and keeps the
+        better reading: a detector's box reaches into its neighbours, and given half of
+        another line Tesseract's single-line mode often returns nothing (on closely set
+        200-dpi faxes, most lines of a page).
+        """
         if not boxes:
             return []
         first = tesseract.read_lines(
             image, dpi, boxes, tessdata=self.tessdata, languages=self.languages, deadline=deadline
         )
+        own = [fit.get(b, b) for b in boxes]
+        unsure = [k for k, words in enumerate(first) if _weak(words) and own[k] != boxes[k]]
+        if unsure:
+            again = tesseract.read_lines(
+                image,
+                dpi,
+                [boxes[k] for k in unsure],
+                tessdata=self.tessdata,
+                languages=self.languages,
+                deadline=deadline,
+                bands=[(own[k][1], own[k][3]) for k in unsure],
+            )
+            for k, words in zip(unsure, again, strict=True):
+                if reading_score(words, self.lexicon) > reading_score(first[k], self.lexicon):
+                    first[k] = words
         small = [k for k, b in enumerate(boxes) if (b[3] - b[1]) * 300 < self.small_line * dpi]
         if small:
             again = tesseract.read_lines(
                 image,
                 dpi,
-                [boxes[k] for k in small],
+                [own[k] for k in small],
                 tessdata=self.tessdata,
                 languages=self.languages,
                 deadline=deadline,
