@@ -55,7 +55,7 @@ def assess(prepared: Prepared, page: OcrPage, lexicon: Lexicon | None) -> PageQu
     unit = layout.line_height(boxes) if boxes else prepared.dpi / 6
     covered, letters = layout.text_ink(layout.ink(gray), boxes, unit)
     coverage = covered / letters if letters else 1.0
-    unsure = unsure_share(line.words for line in page.lines)
+    unsure = unsure_share(page.lines)
     return judge_page(page.words, coverage, letters, lexicon, unsure=unsure)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ocr.page import Word
+from pipeline.ocr.page import TextLine, Word
 from pipeline.ocr.trueocr import LineText
 from pipeline.text.lexicon import Lexicon, load
 from pipeline.text.quality import (
@@ -18,7 +18,7 @@ from pipeline.text.quality import (
     reading_score,
     unsure_share,
 )
-from pipeline.text.vote import Judge, settle_dashes, vote_line
+from pipeline.text.vote import Judge, agreement, settle_dashes, vote_line
 
 LEXICON = Path(__file__).parents[1] / "ocr_models" / "lexicon"
 
@@ -154,17 +154,24 @@ def test_a_capital_with_marks_read_as_capitals_takes_the_other_engines_case(lx: 
 
 
 def test_a_page_whose_signature_block_was_lost_is_flagged_and_noise_is_not(lx: Lexicon) -> None:
-    body = [line(("Căn", 95), ("cứ", 96), ("Luật", 95), ("Thi", 96), ("hành", 95))] * 4
-    lost = [line(("TM.", 20), ("HÔI", 30), ("+QN-", 10), ("VẾT", 40), ("XỨ", 30), ("SƠ", 40))] * 2
-    words = [w for words in body + lost for w in words]
+    def text_line(words: list[Word], agreement: float = 1.0) -> TextLine:
+        return TextLine(tuple(words), (0, 0, 10, 10), (8.0, 8.0), 0, agreement)
+
+    body = [text_line(line(("Căn", 95), ("cứ", 96), ("Luật", 95), ("Thi", 96), ("hành", 95)))] * 4
+    lost = [text_line(line(("TM.", 20), ("HÔI", 30), ("+QN-", 10), ("VẾT", 40), ("XỨ", 30)))] * 2
+    words = [w for each in body + lost for w in each.words]
     share = unsure_share(body + lost)
     verdict = judge_page(words, 0.95, 500, lx, unsure=share)
-    assert share > 0.3 and verdict.verdict == "poor" and "lines_unsure" in verdict.reasons
-    scribble = [line(("x", 5))]  # a signature read as a letter: a trace, not lost text
+    assert share > 0.2 and verdict.verdict == "poor" and "lines_unsure" in verdict.reasons
+    scribble = [text_line(line(("x", 5)))]  # a signature read as a letter: a trace, not text
     assert unsure_share(body + scribble) < 0.05
+    # Read confidently by both, but as two different strings: the readers disagree.
+    garbled = text_line(line(("TM.", 95), ("XÙ", 92), ("XỤ", 93), ("THẨM", 96)), agreement=0.55)
+    assert unsure_share([*body, garbled, garbled]) > 0.2
 
 
-def test_a_number_is_never_taken_for_a_word(lx: Lexicon) -> None:
-    # trueocr runs the label into the amount and misreads the unit; the amount stays.
-    first = line(("Án", 52), ("phí:", 71), ("20.750.000", 95), ("đồng.", 97))
-    assert voted(first, "Ản phí:20.750.000 đông", lx) == "Án phí: 20.750.000 đồng."
+def test_agreement_of_the_two_readings(lx: Lexicon) -> None:
+    same = line(("Căn", 95), ("cứ", 96))
+    assert agreement(same, LineText("Căn cứ", 97)) == 1.0
+    assert agreement(same, LineText("XỤ THĂMếHÂN", 90)) < 0.3
+    assert agreement([], LineText("", 0)) == 1.0

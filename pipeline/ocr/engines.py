@@ -69,10 +69,18 @@ def find_lines(gray: NDArray[np.uint8]) -> Lines:
     )
 
 
-def page_of(words: Sequence[Sequence[Word]], lines: Lines, size: tuple[int, int]) -> OcrPage:
+def page_of(
+    words: Sequence[Sequence[Word]],
+    lines: Lines,
+    size: tuple[int, int],
+    agreements: Sequence[float] | None = None,
+) -> OcrPage:
     """An OcrPage from each line's words (lines without words are left out)."""
     out: list[TextLine] = []
-    for line_words, box, block in zip(words, lines.boxes, lines.blocks, strict=True):
+    agreed = agreements if agreements is not None else [1.0] * len(lines.boxes)
+    for line_words, box, block, agreement in zip(
+        words, lines.boxes, lines.blocks, agreed, strict=True
+    ):
         if not line_words:
             continue
         left = min(min(w.box[0] for w in line_words), box[0])
@@ -80,7 +88,9 @@ def page_of(words: Sequence[Sequence[Word]], lines: Lines, size: tuple[int, int]
         top = min(w.box[1] for w in line_words)
         bottom = max(w.box[3] for w in line_words)
         base = float(box[1] + 0.8 * (box[3] - box[1]))
-        out.append(TextLine(tuple(line_words), (left, top, right, bottom), (base, base), block))
+        out.append(
+            TextLine(tuple(line_words), (left, top, right, bottom), (base, base), block, agreement)
+        )
     return OcrPage(tuple(out), size[0], size[1])
 
 

@@ -28,6 +28,8 @@ class TextLine:
     box: Box
     baseline: tuple[float, float]
     block: int
+    # How far two recognisers agreed on the line (1: the same text; one recogniser: 1).
+    agreement: float = 1.0
 
     @property
     def text(self) -> str:

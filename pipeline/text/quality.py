@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
-from pipeline.ocr.page import Word
+from pipeline.ocr.page import TextLine, Word
 from pipeline.text.fold import fold
 from pipeline.text.lexicon import Lexicon
 from pipeline.text.syllables import is_syllable
@@ -145,17 +145,25 @@ class QualityBar:
     # under a seal on a fax): more than this share of its letters in lines read unsurely.
     max_unsure: float = 0.2
     unsure_line: float = 50.0  # a line whose words average less than this is read unsurely
+    min_agreement: float = 0.7  # ... and one the two recognisers read less alike than this
     min_words: int = 5  # a page with fewer words and fewer letters of ink is blank
     min_letters: int = 40
 
 
-def unsure_share(lines: Iterable[Sequence[Word]], bar: QualityBar = QualityBar()) -> float:
-    """Share of the letters read that lie in lines whose words were read unsurely."""
+def unsure_share(lines: Iterable[TextLine], bar: QualityBar = QualityBar()) -> float:
+    """Share of the letters read that lie in lines read unsurely.
+
+    A line is unsure when its words were read with little confidence, or when the two
+    recognisers read it very differently (``TextLine.agreement``): each may be confident of
+    its own wrong reading.
+    """
     total = unsure = 0
-    for words in lines:
+    for line in lines:
+        words = line.words
         letters = sum(len(core(w.text)) for w in words)
         total += letters
-        if words and sum(w.confidence for w in words) / len(words) < bar.unsure_line:
+        mean = sum(w.confidence for w in words) / len(words) if words else 0.0
+        if words and (mean < bar.unsure_line or line.agreement < bar.min_agreement):
             unsure += letters
     return unsure / total if total else 0.0
 

@@ -111,6 +111,19 @@ class Judge:
         return sum(len(core(t) or t) * WEIGHTS[kind(t, self.lexicon)] for t in texts)
 
 
+def agreement(first: Sequence[Word], second: LineText) -> float:
+    """How far the two recognisers read a line alike: 1 minus their normalised edit distance.
+
+    Two readers that fail differently rarely agree on a line they both misread: a signer's
+    title half hidden under a fax's black seal comes back as two different strings of
+    plausible syllables, each read with confidence.
+    """
+    mine = " ".join(w.text for w in first)
+    if not mine and not second.text:
+        return 1.0
+    return float(1.0 - Levenshtein.normalized_distance(mine, second.text))
+
+
 def _digits(text: str) -> bool:
     """Whether a token has a digit in it (a number, a date, a code)."""
     return any(ch.isdigit() for ch in text)
@@ -266,23 +279,23 @@ class VotingRecognizer:
         boxes = list(lines.boxes)
         judge = Judge(self.lexicon)
         fit = dict(zip(boxes, layout.separated(layout.ink(gray), boxes), strict=True))
-        voted = self._read(image, gray, dpi, boxes, judge, deadline, fit)
+        voted, agreed = self._read(image, gray, dpi, boxes, judge, deadline, fit)
         if seals or rules:
             changed = [
                 k
                 for k, (x0, y0, x1, y1) in enumerate(boxes)
                 if _weak(voted[k]) and (gray[y0:y1, x0:x1] != scanned[y0:y1, x0:x1]).any()
             ]
-            self._better(voted, changed, scanned, dpi, boxes, judge, deadline, fit)
+            self._better((voted, agreed), changed, scanned, dpi, boxes, judge, deadline, fit)
         weak = [k for k, words in enumerate(voted) if _weak(words)]
         cleaned, inked = layout.without_second_ink(gray, [boxes[k] for k in weak])
         again_at = [weak[i] for i in inked]
-        self._better(voted, again_at, cleaned, dpi, boxes, judge, deadline, fit)
-        return engines.page_of(voted, lines, image.size)
+        self._better((voted, agreed), again_at, cleaned, dpi, boxes, judge, deadline, fit)
+        return engines.page_of(voted, lines, image.size, agreed)
 
     def _better(
         self,
-        voted: list[tuple[Word, ...]],
+        readings: tuple[list[tuple[Word, ...]], list[float]],
         again_at: list[int],
         gray: NDArray[np.uint8],
         dpi: float,
@@ -291,15 +304,20 @@ class VotingRecognizer:
         deadline: float,
         fit: dict[Box, Box],
     ) -> None:
-        """Read the lines ``again_at`` on another copy of the page; keep each better reading."""
+        """Read the lines ``again_at`` on another copy of the page; keep each better reading.
+
+        ``readings`` are the lines' words and the recognisers' agreement on each, both
+        updated where a line is read better.
+        """
         if not again_at:
             return
-        again = self._read(
+        voted, agreed = readings
+        again, agreement = self._read(
             Image.fromarray(gray), gray, dpi, [boxes[k] for k in again_at], judge, deadline, fit
         )
-        for k, words in zip(again_at, again, strict=True):
+        for k, words, share in zip(again_at, again, agreement, strict=True):
             if reading_score(words, self.lexicon) > reading_score(voted[k], self.lexicon):
-                voted[k] = words
+                voted[k], agreed[k] = words, share
 
     def _read(
         self,
@@ -310,7 +328,7 @@ class VotingRecognizer:
         judge: Judge,
         deadline: float,
         fit: dict[Box, Box],
-    ) -> list[tuple[Word, ...]]:
+    ) -> tuple[list[tuple[Word, ...]], list[float]]:
         """Each box read by both engines (small lines enlarged for Tesseract), then voted.
 
         A line Tesseract read unsurely or not at all is read again with the parts of the lines
@@ -320,7 +338,7 @@ class VotingRecognizer:
         200-dpi faxes, most lines of a page).
         """
         if not boxes:
-            return []
+            return [], []
         first = tesseract.read_lines(
             image, dpi, boxes, tessdata=self.tessdata, languages=self.languages, deadline=deadline
         )
@@ -354,10 +372,11 @@ class VotingRecognizer:
                 if reading_score(words, self.lexicon) > reading_score(first[k], self.lexicon):
                     first[k] = words
         second = trueocr.read_lines(gray, boxes)
-        return [
+        voted = [
             vote_line(mine, theirs, box, judge)
             for mine, theirs, box in zip(first, second, boxes, strict=True)
         ]
+        return voted, [agreement(mine, theirs) for mine, theirs in zip(first, second, strict=True)]
 
 
 def _weak(words: Sequence[Word]) -> bool:
