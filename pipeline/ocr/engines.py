@@ -58,10 +58,14 @@ class Lines:
     height: float  # median line height in pixels
 
 
-def find_lines(gray: NDArray[np.uint8]) -> Lines:
-    """The page's printed lines: detected, cut at column gaps, ordered for reading."""
+def find_lines(gray: NDArray[np.uint8], ink: NDArray[np.uint8] | None = None) -> Lines:
+    """The page's printed lines: detected, cut at column gaps, ordered for reading.
+
+    ``ink`` is the page's :func:`~pipeline.ocr.layout.ink` mask when the caller has it already.
+    """
     found = trueocr.find_lines(gray)
-    boxes = [b for b in layout.split_columns(layout.ink(gray), found) if b[3] - b[1] >= 6]
+    mask = layout.ink(gray) if ink is None else ink
+    boxes = [b for b in layout.split_columns(mask, found) if b[3] - b[1] >= 6]
     ordered = layout.reading_order(boxes)
     blocks = layout.blocks(boxes, ordered)
     return Lines(

@@ -345,17 +345,18 @@ def without_rules(gray: Gray, dpi: float) -> tuple[Gray, int]:
     longer than any dash (half an inch) and thinner than a stroke of a letter is tall; only its
     own pixels go, so a letter it crosses keeps the rest of its strokes.
     """
-    dark = (gray < 160).astype(np.uint8)
+    dark = gray < 160
+    cells = dark.astype(np.uint8)
     length = max(25, round(0.5 * dpi))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1))
     # Rows holding a run of ink that long (an erosion, cheap), grouped into bands; only those
     # bands are looked at closely, so a page without rules costs one pass.
-    rows = np.flatnonzero(cv2.erode(dark, kernel).any(axis=1))
+    rows = np.flatnonzero(cv2.erode(cells, kernel).any(axis=1))
     thin = max(3, round(0.035 * dpi))
     rules: list[tuple[int, int, int, int]] = []
     for band in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1) if rows.size else ():
         top, bottom = max(0, int(band[0]) - 1), min(gray.shape[0], int(band[-1]) + 2)
-        runs = cv2.morphologyEx(dark[top:bottom], cv2.MORPH_OPEN, kernel)
+        runs = cv2.morphologyEx(cells[top:bottom], cv2.MORPH_OPEN, kernel)
         count, _, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
         for k in range(1, count):
             x, y, w, h = (int(v) for v in stats[k, :4])
@@ -363,20 +364,19 @@ def without_rules(gray: Gray, dpi: float) -> tuple[Gray, int]:
                 rules.append((x, top + y, x + w, top + y + h))
     if not rules:
         return gray, 0
-    dark_rows = dark.astype(bool)
     cleaned = gray.copy()
     for x0, y0, x1, y1 in rules:
         # Rows the rule fills end to end; letters sitting on it fill a row only in places.
-        full = [y for y in range(y0, y1) if dark_rows[y, x0:x1].mean() >= 0.85]
+        full = [y for y in range(y0, y1) if dark[y, x0:x1].mean() >= 0.85]
         if not full:
             continue
         # Where a descender (p, g, y) passes through the rule, the ink goes on below it: kept.
         beneath = min(gray.shape[0] - 1, max(full) + 3)
-        through = dark_rows[beneath, x0:x1] & dark_rows[max(0, min(full) - 3), x0:x1]
+        through = dark[beneath, x0:x1] & dark[max(0, min(full) - 3), x0:x1]
         for y in full:
             cleaned[y, x0:x1][~through] = 255
         # Its grey edges, a row above and below: only where lighter than the letters' ink.
-        for y in {min(full) - 1, max(full) + 1} if full else ():
+        for y in (min(full) - 1, max(full) + 1):
             if 0 <= y < gray.shape[0]:
                 row = cleaned[y, x0:x1]
                 row[row > 100] = 255

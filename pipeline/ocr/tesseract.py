@@ -130,10 +130,11 @@ def read_lines(
                 crop = image.crop((x0, y0, x1, y1))
                 if bands is not None:
                     crop = _only_band(crop, bands[k][0] - y0, bands[k][1] - y0)
-                crop = crop.resize(
-                    (round(crop.width * scale), round(crop.height * scale)),
-                    Image.Resampling.BICUBIC,
-                )
+                if scale != 1.0:
+                    crop = crop.resize(
+                        (round(crop.width * scale), round(crop.height * scale)),
+                        Image.Resampling.BICUBIC,
+                    )
                 api.SetImage(crop)
                 api.SetSourceResolution(max(70, round(dpi * scale)))
                 offset, factor = (float(x0), float(y0)), 1.0 / scale

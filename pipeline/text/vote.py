@@ -137,9 +137,7 @@ def _shouting(text: str) -> bool:
 
 def _shouting_around(left: str | None, right: str | None) -> bool:
     """Whether a neighbour is in capitals too (a heading, an issuer's name, a code)."""
-    return any(
-        word is not None and (_shouting(word) or core(word).isupper()) for word in (left, right)
-    )
+    return any(word is not None and core(word).isupper() for word in (left, right))
 
 
 def _noise(words: Sequence[Word], judge: Judge) -> bool:
@@ -275,10 +273,11 @@ class VotingRecognizer:
         gray, rules = layout.without_rules(gray, dpi)
         if seals or rules:
             image = Image.fromarray(gray)
-        lines = engines.find_lines(gray)
+        ink = layout.ink(gray)
+        lines = engines.find_lines(gray, ink)
         boxes = list(lines.boxes)
         judge = Judge(self.lexicon)
-        fit = dict(zip(boxes, layout.separated(layout.ink(gray), boxes), strict=True))
+        fit = dict(zip(boxes, layout.separated(ink, boxes), strict=True))
         voted, agreed = self._read(image, gray, dpi, boxes, judge, deadline, fit)
         if seals or rules:
             changed = [
@@ -315,9 +314,22 @@ class VotingRecognizer:
         again, agreement = self._read(
             Image.fromarray(gray), gray, dpi, [boxes[k] for k in again_at], judge, deadline, fit
         )
-        for k, words, share in zip(again_at, again, agreement, strict=True):
-            if reading_score(words, self.lexicon) > reading_score(voted[k], self.lexicon):
-                voted[k], agreed[k] = words, share
+        for k, i in self._keep_better(voted, again_at, again):
+            agreed[k] = agreement[i]
+
+    def _keep_better(
+        self, current: list[tuple[Word, ...]], at: list[int], again: list[tuple[Word, ...]]
+    ) -> list[tuple[int, int]]:
+        """Put each of ``again`` in place of ``current[at[i]]`` where it reads better.
+
+        Returns the (line, i) pairs replaced.
+        """
+        replaced: list[tuple[int, int]] = []
+        for i, (k, words) in enumerate(zip(at, again, strict=True)):
+            if reading_score(words, self.lexicon) > reading_score(current[k], self.lexicon):
+                current[k] = words
+                replaced.append((k, i))
+        return replaced
 
     def _read(
         self,
@@ -354,9 +366,7 @@ class VotingRecognizer:
                 deadline=deadline,
                 bands=[(own[k][1], own[k][3]) for k in unsure],
             )
-            for k, words in zip(unsure, again, strict=True):
-                if reading_score(words, self.lexicon) > reading_score(first[k], self.lexicon):
-                    first[k] = words
+            self._keep_better(first, unsure, again)
         small = [k for k, b in enumerate(boxes) if (b[3] - b[1]) * 300 < self.small_line * dpi]
         if small:
             again = tesseract.read_lines(
@@ -368,9 +378,7 @@ class VotingRecognizer:
                 deadline=deadline,
                 scale=2.0,
             )
-            for k, words in zip(small, again, strict=True):
-                if reading_score(words, self.lexicon) > reading_score(first[k], self.lexicon):
-                    first[k] = words
+            self._keep_better(first, small, again)
         second = trueocr.read_lines(gray, boxes)
         voted = [
             vote_line(mine, theirs, box, judge)
