@@ -171,6 +171,7 @@ def page_checks(corpus: Path, kept: Path) -> dict[str, Any]:
             record = json.loads(line)
             outputs[Path(record["file"]).name] = record
     upright = turned_upright = rotated = read_rotated = bad = bad_flagged = false_alarms = 0
+    doubtful = signer_misread = 0
     mistakes: list[str] = []
     for path in sorted((corpus / "truth").glob("*.json")):
         truth = json.loads(path.read_text("utf-8"))
@@ -190,11 +191,18 @@ def page_checks(corpus: Path, kept: Path) -> dict[str, Any]:
                         f"{truth['file']} page {k + 1}: upright, turned {page['turned']}"
                     )
             quality = page.get("quality") or {}
-            if cer < 0.05 and quality.get("verdict") == "poor":
+            verdict = quality.get("verdict")
+            if cer < 0.05 and verdict == "poor":
                 false_alarms += 1  # read well, yet sent to review as unreadable
+            if verdict == "doubtful":
+                # Was the doubt earned? The part a dark seal covers is the signer's block.
+                doubtful += 1
+                signer = _norm(truth.get("signer") or "")
+                if signer and signer in _norm(text) and signer not in _norm(page.get("text", "")):
+                    signer_misread += 1
             if cer > 0.10:
                 bad += 1
-                if quality.get("verdict") == "poor":
+                if verdict in ("poor", "doubtful"):
                     bad_flagged += 1
                 else:
                     mistakes.append(f"{truth['file']} page {k + 1}: CER {cer:.0%}, not flagged")
@@ -206,6 +214,8 @@ def page_checks(corpus: Path, kept: Path) -> dict[str, Any]:
         "bad_pages": bad,
         "bad_flagged": bad_flagged,
         "false_alarms": false_alarms,
+        "doubtful": doubtful,
+        "doubtful_signer_misread": signer_misread,
         "mistakes": mistakes,
     }
 
@@ -253,6 +263,10 @@ def report(name: str, runs: dict[str, dict[str, Any]], checks: dict[str, Any] | 
             f"{checks['bad_pages']} read badly (CER > 10%), "
             f"{checks['bad_flagged']} of them flagged; "
             f"{checks['false_alarms']} read well (CER < 5%) but flagged"
+        )
+        lines.append(
+            f"pages read with a doubt (text under a dark seal): {checks['doubtful']}; "
+            f"the signer's name misread on {checks['doubtful_signer_misread']} of them"
         )
         lines += [f"  {m}" for m in checks["mistakes"][:20]]
     targets = TARGETS.get(name)

@@ -30,11 +30,20 @@ REASONS: dict[str, tuple[str, str]] = {
         "some lines could not be read with certainty",
         "một số dòng không đọc được chắc chắn",
     ),
+    "seal_over_text": (
+        "the lines under the seal could not be read with certainty (check the signer's title "
+        "and name)",
+        "các dòng bị con dấu đè lên không đọc được chắc chắn (kiểm tra chức vụ và tên người ký)",
+    ),
 }
 MESSAGES: dict[str, tuple[str, str]] = {
     "page_unreadable": (
         "Page {page} could not be read ({reasons}): check the scan, scan it again if needed.",
         "Trang {page} không đọc được ({reasons}): kiểm tra bản quét, quét lại nếu cần.",
+    ),
+    "page_doubtful": (
+        "Part of page {page} was read unsurely ({reasons}): compare it with the scan.",
+        "Một phần trang {page} đọc chưa chắc chắn ({reasons}): đối chiếu với bản quét.",
     ),
     "page_blank": ("Page {page} is blank.", "Trang {page} là trang trắng."),
     "page_turned": (
@@ -52,7 +61,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "issuer_missing": ("The issuing body was not found.", "Không tìm thấy cơ quan ban hành."),
 }
 # Flags a reviewer must act on (the others are information).
-WARNINGS = frozenset({"page_unreadable", "type_unknown", "number_missing", "issuer_missing"})
+WARNINGS = frozenset(
+    {"page_unreadable", "page_doubtful", "type_unknown", "number_missing", "issuer_missing"}
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,8 @@ def flags_for(
             continue
         if quality.verdict == "poor":
             flags.append(Flag("page_unreadable", index + 1, {"reasons": list(quality.reasons)}))
+        elif quality.verdict == "doubtful":
+            flags.append(Flag("page_doubtful", index + 1, {"reasons": list(quality.reasons)}))
         elif quality.verdict == "blank":
             flags.append(Flag("page_blank", index + 1))
     for index, degrees in enumerate(turns):

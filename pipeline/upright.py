@@ -25,7 +25,13 @@ from pipeline.ocr import layout
 from pipeline.ocr.engines import Recognizer, TrueOcrEngine
 from pipeline.ocr.page import OcrPage
 from pipeline.text.lexicon import Lexicon
-from pipeline.text.quality import PageQuality, judge_page, reading_score, unsure_share
+from pipeline.text.quality import (
+    PageQuality,
+    judge_page,
+    reading_score,
+    seal_agreement,
+    unsure_share,
+)
 
 CLEARLY = 1.5  # a turn must read at least this many times the plausible text of the other way
 MIN_GAIN = 40.0  # ... and this many more plausible characters (a few words)
@@ -56,7 +62,8 @@ def assess(prepared: Prepared, page: OcrPage, lexicon: Lexicon | None) -> PageQu
     covered, letters = layout.text_ink(layout.ink(gray), boxes, unit)
     coverage = covered / letters if letters else 1.0
     unsure = unsure_share(page.lines)
-    return judge_page(page.words, coverage, letters, lexicon, unsure=unsure)
+    sealed = seal_agreement(page.lines)
+    return judge_page(page.words, coverage, letters, lexicon, unsure=unsure, sealed=sealed)
 
 
 def read_upright(

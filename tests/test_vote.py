@@ -16,6 +16,7 @@ from pipeline.text.quality import (
     judge_page,
     kind,
     reading_score,
+    seal_agreement,
     unsure_share,
 )
 from pipeline.text.vote import Judge, agreement, settle_dashes, vote_line
@@ -168,6 +169,26 @@ def test_a_page_whose_signature_block_was_lost_is_flagged_and_noise_is_not(lx: L
     # Read confidently by both, but as two different strings: the readers disagree.
     garbled = text_line(line(("TM.", 95), ("XÙ", 92), ("XỤ", 93), ("THẨM", 96)), agreement=0.55)
     assert unsure_share([*body, garbled, garbled]) > 0.2
+
+
+def test_a_line_under_a_dark_seal_counts_only_when_both_readers_agree(lx: Lexicon) -> None:
+    def text_line(words: list[Word], agreement: float, under_seal: bool) -> TextLine:
+        return TextLine(tuple(words), (0, 0, 10, 10), (8.0, 8.0), 0, agreement, under_seal)
+
+    body = [text_line(line(("Căn", 95), ("cứ", 96), ("Luật", 95)), 0.8, False)] * 8
+    title = line(("THẨM", 90), ("HẠN", 80), ("CHỦ", 90), ("PHIÊN", 90), ("TÒA", 90))
+    # The same words and the same agreement: only the seal over the line makes it doubtful.
+    assert seal_agreement([*body, text_line(title, 0.8, False)]) == 1.0
+    doubtful = [*body, text_line(title, 0.8, True)]
+    assert seal_agreement(doubtful) == 0.8
+    words = [w for each in doubtful for w in each.words]
+    verdict = judge_page(words, 0.95, 500, lx, unsure=unsure_share(doubtful), sealed=0.8)
+    assert verdict.verdict == "doubtful" and verdict.reasons == ("seal_over_text",)
+    # Both readers read the title under the seal alike: nothing to flag.
+    agreed = judge_page(words, 0.95, 500, lx, sealed=seal_agreement([text_line(title, 0.97, True)]))
+    assert agreed.verdict == "ok"
+    # A speck of the seal read as a letter is no line of text.
+    assert seal_agreement([text_line(line(("m", 0)), 0.2, True)]) == 1.0
 
 
 def test_agreement_of_the_two_readings(lx: Lexicon) -> None:

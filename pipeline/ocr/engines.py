@@ -78,12 +78,14 @@ def page_of(
     lines: Lines,
     size: tuple[int, int],
     agreements: Sequence[float] | None = None,
+    under_seal: Sequence[bool] | None = None,
 ) -> OcrPage:
     """An OcrPage from each line's words (lines without words are left out)."""
     out: list[TextLine] = []
     agreed = agreements if agreements is not None else [1.0] * len(lines.boxes)
-    for line_words, box, block, agreement in zip(
-        words, lines.boxes, lines.blocks, agreed, strict=True
+    sealed = under_seal if under_seal is not None else [False] * len(lines.boxes)
+    for line_words, box, block, agreement, covered in zip(
+        words, lines.boxes, lines.blocks, agreed, sealed, strict=True
     ):
         if not line_words:
             continue
@@ -93,7 +95,14 @@ def page_of(
         bottom = max(w.box[3] for w in line_words)
         base = float(box[1] + 0.8 * (box[3] - box[1]))
         out.append(
-            TextLine(tuple(line_words), (left, top, right, bottom), (base, base), block, agreement)
+            TextLine(
+                tuple(line_words),
+                (left, top, right, bottom),
+                (base, base),
+                block,
+                agreement,
+                covered,
+            )
         )
     return OcrPage(tuple(out), size[0], size[1])
 

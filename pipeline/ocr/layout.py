@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -24,6 +25,9 @@ from pipeline.ocr.page import Box
 Gray = NDArray[np.uint8]
 COLUMN_GAP = 2.2  # a gap wider than this many line heights separates two columns
 MIN_COLUMN_GAP = 1.0  # an empty band narrower than this many line heights is no column gap
+# Share of a seal's grey that must lie inside strokes (not on the print's soft edges) for it to
+# be a second ink: about 0.55 for a red seal scanned in grey, 0 for a smoothed fax.
+SEAL_BODY = 0.2
 
 
 def ink(gray: Gray) -> NDArray[np.uint8]:
@@ -212,8 +216,36 @@ def without_second_ink(
     return (gray if cleaned is None else cleaned), changed
 
 
-def without_rings(gray: Gray) -> tuple[Gray, int]:
-    """The page with the rings of round seals taken out, and how many seals it had.
+@dataclass(frozen=True)
+class Seal:
+    """A round seal found on a page: its centre and outer radius in pixels.
+
+    ``one_ink`` is true when the seal is as dark as the print (a fax, a black stamp, a grey
+    photocopy): only its rings could be taken out, so the letters it covers are read through
+    its lettering and star, and their reading is doubtful unless the recognisers agree on it.
+    """
+
+    x: float
+    y: float
+    radius: float
+    one_ink: bool
+
+    def covers(self, box: Box) -> bool:
+        """Whether the seal lies over a line of the print in ``box`` (x0, y0, x1, y1).
+
+        The disk must reach into the box, and the box must reach out of the disk: a box wholly
+        inside it holds the seal's own lettering, not a line of the document.
+        """
+        nearest_x = min(max(self.x, box[0]), box[2])
+        nearest_y = min(max(self.y, box[1]), box[3])
+        if (nearest_x - self.x) ** 2 + (nearest_y - self.y) ** 2 >= self.radius**2:
+            return False
+        corners = ((x, y) for x in (box[0], box[2]) for y in (box[1], box[3]))
+        return any((x - self.x) ** 2 + (y - self.y) ** 2 > self.radius**2 for x, y in corners)
+
+
+def without_rings(gray: Gray) -> tuple[Gray, tuple[Seal, ...]]:
+    """The page with the rings of round seals taken out, and the seals found.
 
     On a fax or a grey photocopy the seal is as black as the print it is stamped over (the
     signer's title, the signer's name), so no ink can be told from the other; but its rings are
@@ -237,11 +269,11 @@ def without_rings(gray: Gray) -> tuple[Gray, int]:
         maxRadius=int(0.13 * small.shape[1]),
     )
     if found is None:
-        return gray, 0
+        return gray, ()
     ink = gray < 128
     angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
     cleaned: Gray | None = None
-    seals = 0
+    seals: list[Seal] = []
     cos, sin = np.cos(angles), np.sin(angles)
 
     def profile(cx: float, cy: float, radii: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -283,8 +315,8 @@ def without_rings(gray: Gray) -> tuple[Gray, int]:
         else:
             ring &= ~_crossed(window < 128, (cx - x0, cy - y0), rings)
             window[ring & (window < 230)] = 255  # the ring's grey edges too
-        seals += 1
-    return (gray if cleaned is None else cleaned), seals
+        seals.append(Seal(float(cx), float(cy), float(rings.max()), lighter is None))
+    return (gray if cleaned is None else cleaned), tuple(seals)
 
 
 def _crossed(
@@ -333,7 +365,14 @@ def _seal_tone(window: Gray, disk: NDArray[np.bool_]) -> NDArray[np.bool_] | Non
         return None
     if float(np.median(light)) - float(np.percentile(dark, 25)) < 70:
         return None
-    return disk & (window > cut)
+    lighter = disk & (window > cut)
+    # A fax or a bilevel scan smoothed for reading has grey too, but only at the edges of its
+    # strokes, a pixel or two wide; a second ink has strokes of its own, with grey inside them.
+    grey = (lighter & (window < 200)).astype(np.uint8)
+    inside = cv2.erode(grey, np.ones((3, 3), np.uint8))
+    if int(inside.sum()) < SEAL_BODY * int(grey.sum()):
+        return None
+    return lighter
 
 
 def without_rules(gray: Gray, dpi: float) -> tuple[Gray, int]:

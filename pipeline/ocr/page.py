@@ -30,6 +30,8 @@ class TextLine:
     block: int
     # How far two recognisers agreed on the line (1: the same text; one recogniser: 1).
     agreement: float = 1.0
+    # Whether a seal as dark as the print lies over the line (its reading needs both readers).
+    under_seal: bool = False
 
     @property
     def text(self) -> str:

@@ -165,7 +165,8 @@ class Page(Base):
     # "confidence", "box": [x0, y0, x1, y1] as fractions of the upright page}].
     marks: Mapped[list[dict[str, object]] | None] = mapped_column(JSON, nullable=True)
     # How well the page was read: {"confidence", "syllables", "coverage", "verdict": "ok" |
-    # "poor" | "blank", "reasons"} (pipeline.text.quality.PageQuality); None for a text layer.
+    # "poor" | "doubtful" | "blank", "reasons"} (pipeline.text.quality.PageQuality); None for
+    # a text layer.
     quality: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     turned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # degrees
 

@@ -107,7 +107,8 @@ class PageQuality:
     ``confidence`` is the mean word confidence (0-100); ``syllables`` the share of alphabetic
     words that are known Vietnamese syllables; ``coverage`` the share of the page's
     letter-sized ink that lies inside a line that was read. ``verdict`` is "ok", "poor"
-    (``reasons`` say which measure failed) or "blank" (no text to read).
+    (``reasons`` say which measure failed), "doubtful" (the page was read, but a part of it that
+    matters, named in ``reasons``, was not read surely) or "blank" (no text to read).
     """
 
     confidence: float
@@ -116,6 +117,7 @@ class PageQuality:
     verdict: str
     reasons: tuple[str, ...] = ()
     unsure: float = 0.0  # share of the text's letters in lines read unsurely
+    sealed: float = 1.0  # the readers' least agreement on a line under a dark seal (1: none)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form, stored with the page."""
@@ -124,6 +126,7 @@ class PageQuality:
             "syllables": round(self.syllables, 3),
             "coverage": round(self.coverage, 3),
             "unsure": round(self.unsure, 3),
+            "sealed": round(self.sealed, 3),
             "verdict": self.verdict,
             "reasons": list(self.reasons),
         }
@@ -146,6 +149,10 @@ class QualityBar:
     max_unsure: float = 0.2
     unsure_line: float = 50.0  # a line whose words average less than this is read unsurely
     min_agreement: float = 0.7  # ... and one the two recognisers read less alike than this
+    # A line under a seal as dark as the print is read through the seal's lettering: both
+    # readers can be confidently wrong there, differently, on a few words that matter (the
+    # signer's title and name). Such a line counts as read only when they nearly agree.
+    min_sealed_agreement: float = 0.9
     min_words: int = 5  # a page with fewer words and fewer letters of ink is blank
     min_letters: int = 40
 
@@ -168,6 +175,18 @@ def unsure_share(lines: Iterable[TextLine], bar: QualityBar = QualityBar()) -> f
     return unsure / total if total else 0.0
 
 
+def seal_agreement(lines: Iterable[TextLine]) -> float:
+    """The two readers' least agreement on a line of words under a dark seal (1.0: none)."""
+    return min(
+        (
+            line.agreement
+            for line in lines
+            if line.under_seal and sum(len(core(w.text)) for w in line.words) >= 3
+        ),
+        default=1.0,
+    )
+
+
 def judge_page(
     words: Sequence[Word],
     coverage: float,
@@ -175,6 +194,7 @@ def judge_page(
     lexicon: Lexicon | None,
     bar: QualityBar = QualityBar(),
     unsure: float = 0.0,
+    sealed: float = 1.0,
 ) -> PageQuality:
     """The verdict on one page's reading.
 
@@ -185,13 +205,14 @@ def judge_page(
         lexicon: the syllables known to be Vietnamese (None: only confidence and coverage).
         bar: where a reading stops counting as read.
         unsure: share of the letters in lines read unsurely (:func:`unsure_share`).
+        sealed: the readers' least agreement under a dark seal (:func:`seal_agreement`).
     """
     alphabetic = [w for w in words if core(w.text).isalpha()]
     confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
     known = sum(1 for w in alphabetic if kind(w.text, lexicon) is Kind.KNOWN)
     syllables = known / len(alphabetic) if alphabetic else 0.0
     if letters < bar.min_letters and len(words) < bar.min_words:
-        return PageQuality(confidence, syllables, coverage, "blank", (), unsure)
+        return PageQuality(confidence, syllables, coverage, "blank", (), unsure, sealed)
     reasons: list[str] = []
     if confidence < bar.min_confidence:
         reasons.append("low_confidence")
@@ -201,5 +222,8 @@ def judge_page(
         reasons.append("text_missed")
     if unsure > bar.max_unsure:
         reasons.append("lines_unsure")
-    verdict = "poor" if reasons else "ok"
-    return PageQuality(confidence, syllables, coverage, verdict, tuple(reasons), unsure)
+    doubtful = sealed < bar.min_sealed_agreement
+    if doubtful:
+        reasons.append("seal_over_text")
+    verdict = "doubtful" if reasons == ["seal_over_text"] else "poor" if reasons else "ok"
+    return PageQuality(confidence, syllables, coverage, verdict, tuple(reasons), unsure, sealed)

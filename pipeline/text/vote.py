@@ -290,7 +290,9 @@ class VotingRecognizer:
         cleaned, inked = layout.without_second_ink(gray, [boxes[k] for k in weak])
         again_at = [weak[i] for i in inked]
         self._better((voted, agreed), again_at, cleaned, dpi, boxes, judge, deadline, fit)
-        return engines.page_of(voted, lines, image.size, agreed)
+        dark = [seal for seal in seals if seal.one_ink]
+        under = [any(seal.covers(box) for seal in dark) for box in boxes]
+        return engines.page_of(voted, lines, image.size, agreed, under)
 
     def _better(
         self,

@@ -60,6 +60,7 @@ VI: dict[str, str] = {
     "read ok": "đọc tốt",
     "read poor": "đọc kém",
     "read blank": "trang trắng",
+    "read doubtful": "đọc chưa chắc chắn",
     "Approve and sign": "Duyệt và ký số",
     "Return to clerks": "Trả lại văn thư",
     "Reason": "Lý do",
