@@ -116,6 +116,17 @@ def test_a_lone_dash_is_written_by_its_width() -> None:
     assert [w.text for w in settle_dashes(wide)] == ["do", "–"]
 
 
+def test_a_wide_dash_read_unsurely_stays_an_en_dash_against_trueocrs_hyphen(lx: Lexicon) -> None:
+    # "Đầu tư – Thương mại": Tesseract unsure of the dash, trueocr sure of its hyphen (it
+    # writes every dash so); the ink is 0.6 letter heights wide, an en dash.
+    first = [
+        Word("tư", (0, 0, 40, 40), 95),
+        Word("-", (60, 18, 84, 22), 40),
+        Word("Thương", (100, 0, 220, 40), 95),
+    ]
+    assert voted(first, "tư - Thương", lx) == "tư – Thương"
+
+
 def test_kinds_of_tokens(lx: Lexicon) -> None:
     assert kind("thẩm", lx) is Kind.KNOWN and kind("THẨM,", lx) is Kind.KNOWN
     assert kind("25/2020/DS-ST", lx) is Kind.OTHER and kind("TNHH", lx) is Kind.OTHER

@@ -72,6 +72,10 @@ class Judge:
         the line, ``right`` the next word as Tesseract read it.
         """
         left = before[-1] if before else None
+        if first.text in _DASHES and second in _DASHES:
+            # Tesseract's dash was settled by the width of its ink (:func:`settle_dashes`);
+            # trueocr writes every dash as a hyphen.
+            return first
         if _digits(first.text) != _digits(second):
             # No engine takes a number for a word: such a pair is the alignment's mistake
             # (trueocr's "phí:20.750.000 đông" against "phí: 20.750.000 đồng."), and Tesseract's
