@@ -198,6 +198,9 @@ def test_a_line_under_a_dark_seal_counts_only_when_both_readers_agree(lx: Lexico
     # Both readers read the title under the seal alike: nothing to flag.
     agreed = judge_page(words, 0.95, 500, lx, sealed=seal_agreement([text_line(title, 0.97, True)]))
     assert agreed.verdict == "ok"
+    # Tesseract read the name under the seal surely; trueocr stumbled: no doubt.
+    sure = line(("Nguyễn", 95), ("Thị", 96), ("Dung", 94))
+    assert seal_agreement([text_line(sure, 0.8, True)]) == 1.0
     # A speck of the seal read as a letter is no line of text.
     assert seal_agreement([text_line(line(("m", 0)), 0.2, True)]) == 1.0
 

@@ -153,6 +153,7 @@ class QualityBar:
     # readers can be confidently wrong there, differently, on a few words that matter (the
     # signer's title and name). Such a line counts as read only when they nearly agree.
     min_sealed_agreement: float = 0.9
+    sure_line: float = 90.0  # ... unless Tesseract read it with at least this confidence
     min_words: int = 5  # a page with fewer words and fewer letters of ink is blank
     min_letters: int = 40
 
@@ -175,13 +176,19 @@ def unsure_share(lines: Iterable[TextLine], bar: QualityBar = QualityBar()) -> f
     return unsure / total if total else 0.0
 
 
-def seal_agreement(lines: Iterable[TextLine]) -> float:
-    """The two readers' least agreement on a line of words under a dark seal (1.0: none)."""
+def seal_agreement(lines: Iterable[TextLine], bar: QualityBar = QualityBar()) -> float:
+    """The two readers' least agreement on a line of words under a dark seal (1.0: none).
+
+    A line Tesseract read with high confidence is left out: the seal did not trouble it, and
+    the other reader is the one that stumbled.
+    """
     return min(
         (
             line.agreement
             for line in lines
-            if line.under_seal and sum(len(core(w.text)) for w in line.words) >= 3
+            if line.under_seal
+            and sum(len(core(w.text)) for w in line.words) >= 3
+            and sum(w.confidence for w in line.words) / len(line.words) < bar.sure_line
         ),
         default=1.0,
     )
