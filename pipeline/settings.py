@@ -36,6 +36,16 @@ class WatchSettings(_Section):
     quarantine: Path | None = Field(None, description="default: <inbox>/_failed")
 
 
+class WorkersSettings(_Section):
+    """Durable work: how long a worker's claim on a document lasts, and how often it is tried."""
+
+    lease_seconds: float = Field(
+        60.0, ge=5, description="a claim lasts this long unless renewed; then others may take it"
+    )
+    max_attempts: int = Field(3, ge=1, description="tries before a document is failed for good")
+    retry_seconds: float = Field(30.0, ge=0, description="wait before a retry, doubled each time")
+
+
 class OcrSettings(_Section):
     """Tesseract and rasterisation."""
 
@@ -158,6 +168,7 @@ class Settings(BaseSettings):
     jobs: int = Field(0, ge=0, description="worker processes; 0 means one per CPU")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     watch: WatchSettings = WatchSettings()
+    workers: WorkersSettings = WorkersSettings()
     ocr: OcrSettings = OcrSettings()
     imaging: ImagingSettings = ImagingSettings()
     output: OutputSettings = OutputSettings()

@@ -25,8 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.archive.store import safe_name, sha256_of
-from pipeline.errors import NotAllowed, NotFound
-from pipeline.jobs import audit
+from pipeline.errors import NotAllowed, NotFound, StorageError
+from pipeline.jobs import audit, work
+from pipeline.records import states
 from pipeline.records.database import Database
 from pipeline.records.models import AuditEntry, Batch, Document, SignedVersion, State, User
 from pipeline.review import warnings
@@ -39,6 +40,7 @@ ROLES = ("clerk", "officer", "archivist", "admin")
 APPROVERS = ("officer", "admin")  # approve, return, sign
 # Actions that make someone the author of a document, who may then not approve it.
 AUTHORING = ("ingest", "field.edit", "upload")
+SIGN = "sign"  # the kind of work item that signs an approved document
 
 
 def add_user(db: Database, name: str, role: str, actor: str) -> None:
@@ -136,7 +138,8 @@ def return_documents(
         docs = [d for d in _batch(session, batch).documents if d.state == State.READY.value]
         chosen = [d for d in docs if not document_ids or d.id in document_ids]
         for doc in chosen:
-            doc.state, doc.review_note = State.RETURNED.value, reason
+            states.move(doc, State.RETURNED)
+            doc.review_note = reason
             audit.record(session, actor, "return", f"document:{doc.id}", reason=reason)
         return [d.id for d in chosen]
 
@@ -180,33 +183,32 @@ def approve(
 ) -> ApprovalReport:
     """Approve a batch's ready documents (less ``exclude``), sign them and file them.
 
+    Each document is signed exactly once, whatever runs beside this approval: approving moves
+    it to "approved" and queues its signing in one transaction (rows locked, so a second
+    approval at the same moment, a double click, waits and then finds them approved); the
+    signing is leased to this approval, signed under a name no other signer uses, and recorded
+    together with the end of the lease. A second approval finds nothing to sign; one that
+    resumes after a crash signs only what was not recorded. A document another officer
+    approved is left to them.
+
     ``progress(done, total)`` is called before the first signature and after each one, for a
     face that shows how far signing has gone.
     """
     report = ApprovalReport(excluded=sorted(exclude))
-    with db.session() as session:
-        require_role(session, actor, APPROVERS)
-        todo = []
-        for doc in sorted(_batch(session, batch).documents, key=lambda d: d.id):
-            if doc.state == State.APPROVED.value and doc.id not in exclude:
-                todo.append(doc.id)  # approved before, but its signing did not finish
-                continue
-            if doc.state != State.READY.value or doc.id in exclude:
-                continue
-            if actor in _authors(session, doc.id):
-                report.refused.append(
-                    {"id": doc.id, "reason": f"{actor} ingested or edited it and cannot approve it"}
-                )
-                continue
-            doc.state, doc.approved_by = State.APPROVED.value, actor
-            audit.record(session, actor, "approve", f"document:{doc.id}", batch=batch)
-            todo.append(doc.id)
+    todo = _approve_rows(db, batch, actor, exclude, report)
     stamp, options = stamp_and_options(settings, actor)
     key = signing_key(settings, actor, prompt)
-    plans = [_plan(db, settings, document_id) for document_id in todo]
+    owner = work.worker_name()
     tell = progress or (lambda done, total: None)
-    tell(0, len(plans))
-    workers = min(settings.worker_count, len(plans))
+    tell(0, len(todo))
+    workers = min(settings.worker_count, len(todo))
+    chunks = [todo[k : k + 4 * max(1, workers)] for k in range(0, len(todo), 4 * max(1, workers))]
+
+    def record(plans: list[_Plan]) -> None:
+        for plan in plans:
+            report.signed.append(_file(db, settings, plan, actor, options.level))
+            tell(len(report.signed), len(todo))
+
     if isinstance(key, Pkcs12Key) and workers > 1:
         # Each worker opens the key once and signs its share; a token's session cannot be
         # shared between processes, so tokens sign in this process (below).
@@ -220,17 +222,91 @@ def approve(
             initializer=_worker_key,
             initargs=(key, passphrase),
         ) as pool:
-            done = pool.map(_worker_sign, [(p.source, p.target, stamp, options) for p in plans])
-            for plan, _ in zip(plans, done, strict=True):
-                report.signed.append(_file(db, settings, plan, actor, options.level))
-                tell(len(report.signed), len(plans))
+            for chunk in chunks:
+                plans = _claim_signing(db, settings, chunk, owner, report)
+                jobs = [(p.source, p.partial, stamp, options) for p in plans]
+                try:
+                    list(pool.map(_worker_sign, jobs))
+                except BaseException:
+                    _discard(plans)
+                    raise
+                record(plans)
         return report
     with key.open() as signer:
-        for plan in plans:
-            sign_pdf(plan.source, plan.target, signer, stamp, options)
-            report.signed.append(_file(db, settings, plan, actor, options.level))
-            tell(len(report.signed), len(plans))
+        for chunk in chunks:
+            plans = _claim_signing(db, settings, chunk, owner, report)
+            try:
+                for plan in plans:
+                    sign_pdf(plan.source, plan.partial, signer, stamp, options)
+            except BaseException:
+                _discard(plans)
+                raise
+            record(plans)
     return report
+
+
+def _approve_rows(
+    db: Database, batch: str, actor: str, exclude: list[int], report: ApprovalReport
+) -> list[int]:
+    """Approve the ready documents and queue their signing; the ids to sign, in order."""
+    with db.session() as session:
+        work.begin_claim(session)  # SQLite: one approval at a time from here
+        require_role(session, actor, APPROVERS)
+        chosen = _batch(session, batch)
+        docs = session.scalars(
+            select(Document)
+            .where(Document.batch_id == chosen.id)
+            .order_by(Document.id)
+            .with_for_update()  # PostgreSQL: a second approval waits, then sees them approved
+        ).all()
+        todo = []
+        for doc in docs:
+            if doc.id in exclude:
+                continue
+            if doc.state == State.APPROVED.value:
+                if doc.approved_by != actor:
+                    report.refused.append(
+                        {"id": doc.id, "reason": f"approved by {doc.approved_by}, who signs it"}
+                    )
+                    continue
+                work.enqueue(session, SIGN, doc.id)  # approved before, its signing unfinished
+                todo.append(doc.id)
+                continue
+            if doc.state != State.READY.value:
+                continue
+            if actor in _authors(session, doc.id):
+                report.refused.append(
+                    {"id": doc.id, "reason": f"{actor} ingested or edited it and cannot approve it"}
+                )
+                continue
+            states.move(doc, State.APPROVED)
+            doc.approved_by = actor
+            audit.record(session, actor, "approve", f"document:{doc.id}", batch=batch)
+            work.enqueue(session, SIGN, doc.id)
+            todo.append(doc.id)
+    return todo
+
+
+def _claim_signing(
+    db: Database, settings: Settings, ids: list[int], owner: str, report: ApprovalReport
+) -> list[_Plan]:
+    """Lease the signing of ``ids`` to ``owner``; those another signer holds are reported."""
+    with db.session() as session:
+        work.begin_claim(session)
+        items = work.claim(
+            session, SIGN, owner, len(ids), settings.workers.lease_seconds, subjects=ids
+        )
+        held = {item.subject_id: item.id for item in items}
+    for document_id in ids:
+        if document_id not in held:
+            report.refused.append({"id": document_id, "reason": "being signed by another approval"})
+    return [_plan(db, settings, d, held[d], owner) for d in ids if d in held]
+
+
+def _discard(plans: list[_Plan]) -> None:
+    """Remove this signer's unrecorded partial files (never another signer's, never a filed one)."""
+    for plan in plans:
+        plan.partial.unlink(missing_ok=True)
 
 
 _WORKER_SIGNER: Any = None
@@ -289,37 +365,84 @@ class _Plan:
     source: Path
     target: Path
     version: int
+    item_id: int
+    owner: str
+
+    @property
+    def partial(self) -> Path:
+        """Where this signer writes before filing: a name no other signer can pick."""
+        tag = self.owner.rsplit(":", 1)[-1]
+        return self.target.with_name(f".{self.target.name}.{tag}.part")
 
 
-def _plan(db: Database, settings: Settings, document_id: int) -> _Plan:
-    """Where a document's next signed version goes (never over an existing file)."""
+def _plan(db: Database, settings: Settings, document_id: int, item_id: int, owner: str) -> _Plan:
+    """Where a document's next signed version goes (never over an existing file).
+
+    A file without its row (a signer killed between filing it and recording it) keeps its
+    name; the new version takes the next free one.
+    """
     with db.session() as session:
         doc = session.get(Document, document_id)
         assert doc is not None and doc.output_path
         source = settings.archive_dir / doc.output_path
         version = max((v.version for v in doc.versions), default=0) + 1
         target = signed_path(settings, doc, version)
+        while target.exists():
+            version += 1
+            target = signed_path(settings, doc, version)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise NotAllowed(f"{target} exists already; the archive is never overwritten.")
-    return _Plan(document_id, source, target, version)
+    return _Plan(document_id, source, target, version, item_id, owner)
+
+
+def _place(partial: Path, target: Path) -> None:
+    """Give ``partial`` the name ``target``, never over an existing file."""
+    try:
+        os.link(partial, target)  # atomic, and fails if the name is taken
+    except FileExistsError as exc:
+        raise StorageError(f"{target} exists already; the archive is never overwritten.") from exc
+    except OSError:
+        # A share without hard links: check, then rename (the lease keeps other signers off).
+        if target.exists():
+            raise StorageError(
+                f"{target} exists already; the archive is never overwritten."
+            ) from None
+        os.rename(partial, target)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a new name in ``folder`` survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str) -> dict[str, Any]:
-    """Record a signed file: its version, hash and the audit entry, or remove it if that fails."""
+    """File a signed copy and record it (version, hash, audit entry, end of the lease) at once.
+
+    The partial file is linked to its final name only inside the transaction, after the lease
+    is confirmed, and never over an existing file; if the transaction fails, only this signer's
+    files are removed.
+    """
     target = plan.target
-    digest = sha256_of(target)
+    digest = sha256_of(plan.partial)
+    filed = False
     try:
         with db.session() as session:
+            work.finish(session, plan.item_id, plan.owner)  # LeaseLost: someone else signs it
             doc = session.get(Document, plan.document_id)
             assert doc is not None
+            _place(plan.partial, target)
+            filed = True
+            _fsync_dir(target.parent)
             relative = str(target.relative_to(settings.archive_dir))
             doc.versions.append(
                 SignedVersion(
                     version=plan.version, path=relative, sha256=digest, signer=actor, level=level
                 )
             )
-            doc.state = State.ARCHIVED.value
+            states.move(doc, State.ARCHIVED)
             audit.record(
                 session,
                 actor,
@@ -331,7 +454,10 @@ def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str)
                 level=level,
             )
     except BaseException:
-        target.unlink(missing_ok=True)
+        if filed:
+            target.unlink(missing_ok=True)
+        plan.partial.unlink(missing_ok=True)
         raise
+    plan.partial.unlink(missing_ok=True)
     target.chmod(0o444)
     return {"id": plan.document_id, "version": plan.version, "path": str(target), "sha256": digest}

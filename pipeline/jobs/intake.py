@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from pipeline.archive.store import StoredFile, store_original, unique_path
 from pipeline.errors import InputFileError, StorageError
 from pipeline.ingest.filetypes import MediaType, sniff, suffix_for
-from pipeline.jobs import audit
+from pipeline.jobs import audit, work
+from pipeline.records import states
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
 from pipeline.settings import Settings
@@ -167,8 +168,9 @@ def _record(
         ):
             return existing, "already taken before an interruption; the inbox copy is removed"
         if existing.state == State.FAILED.value and refusal is None:
-            existing.state = State.RECEIVED.value
+            states.move(existing, State.RECEIVED)
             existing.error = None
+            work.enqueue(session, work.PROCESS, existing.id)
             return existing, f"dropped again after failing; document {existing.id} is retried"
         duplicate = new_document(
             State.DUPLICATE,
@@ -182,4 +184,6 @@ def _record(
     doc = new_document(State.FAILED if refusal else State.RECEIVED, error=refusal)
     session.add(doc)
     session.flush()
+    if refusal is None:
+        work.enqueue(session, work.PROCESS, doc.id)  # in the transaction that records it
     return doc, "refused: " + refusal if refusal else "received"

@@ -11,15 +11,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, update
-
 from pipeline.archive.store import place_file, safe_name, unique_path
 from pipeline.chain import DocumentResult, page_marks
 from pipeline.errors import NotFound
 from pipeline.extract import Extraction
-from pipeline.jobs import searching
+from pipeline.jobs import searching, work
 from pipeline.jobs.intake import quarantine_file
 from pipeline.parallel import Job
+from pipeline.records import states
 from pipeline.records.database import Database
 from pipeline.records.models import (
     Document,
@@ -38,82 +37,102 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Claim:
-    """A document handed to a worker."""
+    """A document leased to a worker: the work item, who holds it, and what to read."""
 
     document_id: int
     original: Path
     name: str
     batch: str
     attempts: int
+    item_id: int
+    owner: str
 
 
-def recover_interrupted(db: Database) -> int:
-    """Put documents left half-processed by a crash back in the queue; returns how many."""
-    with db.session() as session:
-        result = session.execute(
-            update(Document)
-            .where(Document.state == State.PROCESSING.value)
-            .values(state=State.RECEIVED.value)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+@dataclass(frozen=True)
+class Expired:
+    """A document whose worker died on it too often: failed, its original to be set aside."""
+
+    document_id: int
+    original: Path
+    name: str
+    batch: str
+    reason: str
 
 
 def count_waiting(db: Database) -> int:
-    """How many documents are received or processing."""
-    with db.session() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(Document)
-                .where(Document.state.in_([State.RECEIVED.value, State.PROCESSING.value]))
-            )
-            or 0
-        )
+    """How many documents wait for processing or are being processed (by any worker)."""
+    return work.open_count(db, work.PROCESS)
 
 
-def claim_received(db: Database, settings: Settings, limit: int) -> list[Claim]:
-    """Mark up to ``limit`` received documents as processing and return them, oldest first."""
-    if limit <= 0:
-        return []
+def claim_received(
+    db: Database, settings: Settings, limit: int, owner: str
+) -> tuple[list[Claim], list[Expired]]:
+    """Lease up to ``limit`` documents to ``owner`` for processing, oldest first.
+
+    A document whose previous worker died holding it (its lease ran out) is taken over; one
+    that has been tried ``workers.max_attempts`` times is failed instead, with the reason, and
+    returned in the second list so its original can be set aside.
+    """
     claims: list[Claim] = []
+    expired: list[Expired] = []
+    if limit <= 0:
+        return claims, expired
+    options = settings.workers
     with db.session() as session:
-        docs = session.scalars(
-            select(Document)
-            .where(Document.state == State.RECEIVED.value)
-            .order_by(Document.id)
-            .limit(limit)
-            # Several watchers on one PostgreSQL database never claim the same document.
-            .with_for_update(skip_locked=True, of=Document)
-        ).all()
-        for doc in docs:
-            doc.state = State.PROCESSING.value
-            doc.attempts += 1
+        work.begin_claim(session)
+        for item in work.claim(session, work.PROCESS, owner, limit, options.lease_seconds):
+            doc = session.get(Document, item.subject_id)
+            if doc is None or doc.state not in (State.RECEIVED.value, State.PROCESSING.value):
+                work.finish(session, item.id, owner)  # nothing left to do for it
+                continue
+            original = settings.archive_dir / doc.original_path
+            if item.attempts > options.max_attempts:
+                reason = (
+                    f"Processing stopped {options.max_attempts} times without finishing "
+                    "(the worker was killed or ran out of memory); the file is probably too "
+                    "large or damaged. Scan it again, or split it."
+                )
+                work.fail(session, item.id, owner, reason)
+                if doc.state == State.RECEIVED.value:
+                    states.move(doc, State.PROCESSING)
+                states.move(doc, State.FAILED)
+                doc.error = reason
+                expired.append(Expired(doc.id, original, doc.original_name, doc.batch.name, reason))
+                continue
+            if doc.state == State.RECEIVED.value:
+                states.move(doc, State.PROCESSING)
+            doc.attempts = item.attempts
             claims.append(
                 Claim(
                     doc.id,
-                    settings.archive_dir / doc.original_path,
+                    original,
                     doc.original_name,
                     doc.batch.name,
-                    doc.attempts,
+                    item.attempts,
+                    item.id,
+                    owner,
                 )
             )
-    return claims
+    return claims, expired
 
 
 def job_for(claim: Claim, settings: Settings) -> Job:
-    """The runner job that processes a claimed document into its work folder.
+    """The runner job that processes a claimed document into its own work folder.
 
-    The job reads the archived original through a link named like the clerk's file, so every
-    message the chain writes names the file the clerk dropped, not its hash.
+    The folder is named for this claim (document, attempt, worker), so a worker that takes a
+    document over never touches the folder of the one it took over from. The job reads the
+    archived original through a link named like the clerk's file, so every message the chain
+    writes names the file the clerk dropped, not its hash.
     """
-    work = settings.work_root / f"doc-{claim.document_id}"
-    if work.exists():
-        shutil.rmtree(work, ignore_errors=True)  # left by an interrupted run
-    work.mkdir(parents=True)
-    source = work / "in" / safe_name(claim.name)
+    tag = claim.owner.rsplit(":", 1)[-1]
+    work_dir = settings.work_root / f"doc-{claim.document_id}-{claim.attempts}-{tag}"
+    if work_dir.exists():
+        shutil.rmtree(work_dir, ignore_errors=True)  # this very claim, interrupted
+    work_dir.mkdir(parents=True)
+    source = work_dir / "in" / safe_name(claim.name)
     source.parent.mkdir()
     source.symlink_to(claim.original)
-    return Job(str(claim.document_id), source, work, work / "searchable.pdf")
+    return Job(str(claim.document_id), source, work_dir, work_dir / "searchable.pdf")
 
 
 def archive_name(settings: Settings, document_id: int, batch: str, name: str) -> Path:
@@ -134,6 +153,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             doc = session.get(Document, claim.document_id)
             if doc is None:
                 raise NotFound(f"Document {claim.document_id} disappeared from the database.")
+            work.finish(session, claim.item_id, claim.owner)  # LeaseLost: another worker has it
             placed = place_file(result.output, target)
             doc.pages = [
                 Page(
@@ -172,7 +192,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             doc.flags = [flag.as_dict() for flag in result.flags]
             doc.output_path = str(target.relative_to(settings.archive_dir))
             doc.output_sha256 = placed.sha256
-            doc.state = State.READY.value
+            states.move(doc, State.READY)
             doc.error = None
             doc.processed_at = utcnow()
     except BaseException:
@@ -212,22 +232,44 @@ def store_fields(doc: Document, fields: Extraction) -> None:
     ]
 
 
-def requeue(db: Database, claim: Claim) -> None:
-    """Put a document back in the queue, for a failure that was not the document's fault."""
+def requeue(db: Database, settings: Settings, claim: Claim, reason: str) -> None:
+    """Put a document back in the queue, for a failure that was not the document's fault.
+
+    It is due again after a wait that doubles with each attempt.
+    """
+    delay = work.backoff(claim.attempts, settings.workers.retry_seconds)
     with db.session() as session:
+        work.retry_later(session, claim.item_id, claim.owner, reason, delay)
         doc = session.get(Document, claim.document_id)
-        if doc is not None:
-            doc.state = State.RECEIVED.value
+        if doc is not None and states.allowed(doc.state, State.RECEIVED):
+            states.move(doc, State.RECEIVED)
+
+
+def give_back(db: Database, claims: list[Claim]) -> None:
+    """Return documents a stopping worker had not finished to the queue, untried."""
+    with db.session() as session:
+        for claim in claims:
+            if work.release(session, claim.item_id, claim.owner):
+                doc = session.get(Document, claim.document_id)
+                if doc is not None and states.allowed(doc.state, State.RECEIVED):
+                    states.move(doc, State.RECEIVED)
+                    doc.attempts = max(0, doc.attempts - 1)
 
 
 def record_failure(db: Database, settings: Settings, claim: Claim, reason: str) -> None:
     """Mark the document failed and put a copy of its original in quarantine with the reason."""
-    with db.session() as session:
-        doc = session.get(Document, claim.document_id)
-        if doc is None:
-            return
-        doc.state = State.FAILED.value
-        doc.error = reason
+    try:
+        with db.session() as session:
+            work.fail(session, claim.item_id, claim.owner, reason)
+            doc = session.get(Document, claim.document_id)
+            if doc is None:
+                return
+            states.move(doc, State.FAILED)
+            doc.error = reason
+    except work.LeaseLost as exc:
+        # Another worker took the document over meanwhile: its outcome stands, not this one.
+        log.warning("document %s: %s", claim.document_id, exc.message)
+        return
     try:
         quarantine_file(
             claim.original, settings, claim.batch, claim.name, reason, claim.document_id, move=False

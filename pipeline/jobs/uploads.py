@@ -17,8 +17,9 @@ from sqlalchemy import select
 from pipeline.archive.store import safe_name, unique_path, write_stream
 from pipeline.errors import InvalidInput, NotAllowed
 from pipeline.ingest.inbox import scan
-from pipeline.jobs import audit, lookup
+from pipeline.jobs import audit, lookup, work
 from pipeline.jobs.approval import require_role
+from pipeline.records import states
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, State
 from pipeline.settings import Settings
@@ -101,7 +102,9 @@ def retry(db: Database, document_id: int, actor: str) -> None:
                 f"Document {document_id} is {doc.state}, not failed; only a failed document "
                 "can be tried again."
             )
-        doc.state, doc.attempts = State.RECEIVED.value, 0
+        states.move(doc, State.RECEIVED)
+        doc.attempts = 0
+        work.enqueue(session, work.PROCESS, doc.id)
         audit.record(session, actor, "retry", f"document:{document_id}", error=doc.error or "")
         doc.error = None
 
@@ -115,5 +118,5 @@ def resubmit(db: Database, document_id: int, actor: str) -> None:
             raise NotAllowed(
                 f"Document {document_id} is {doc.state}; only a returned document is resubmitted."
             )
-        doc.state = State.READY.value
+        states.move(doc, State.READY)
         audit.record(session, actor, "resubmit", f"document:{document_id}", note=doc.review_note)

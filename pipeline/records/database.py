@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +20,7 @@ from pipeline.errors import DatabaseError
 
 SQLITE_CACHE_KIB = 65536  # per connection
 SQLITE_MMAP_BYTES = 1 << 30
+LOCK = 0x686F736F  # "hoso": the advisory lock held while a PostgreSQL schema is migrated
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -78,6 +79,10 @@ def migrate(engine: Engine) -> str | None:
             current = MigrationContext.configure(connection).get_current_revision()
         if current != head:
             with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    # Several workers starting at once on one database: one migrates, the
+                    # others wait here and then find nothing left to do.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
     except SQLAlchemyError as exc:

@@ -389,3 +389,55 @@ class SignedVersion(Base):
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class WorkState(StrEnum):
+    """Where a work item is.
+
+    Waiting (maybe until ``not_before``), leased to a worker, done, or failed for good after
+    its last attempt.
+    """
+
+    WAITING = "waiting"
+    LEASED = "leased"
+    DONE = "done"
+    FAILED = "failed"
+
+
+OPEN_WORK = (WorkState.WAITING.value, WorkState.LEASED.value)
+
+
+class WorkItem(Base):
+    """A durable piece of work (process a document, sign it, index it) and who holds it.
+
+    A worker claims an item by taking a lease, renews the lease while it works, and finishes the
+    item in the same transaction that records the work. A worker that dies leaves a lease that
+    expires; only then may another worker take the item over. At most one open item per kind and
+    subject, so a document is never queued twice.
+    """
+
+    __tablename__ = "work_items"
+    __table_args__ = (
+        Index(
+            "uq_work_items_open",
+            "kind",
+            "subject_id",
+            unique=True,
+            sqlite_where=text("state IN ('waiting', 'leased')"),
+            postgresql_where=text("state IN ('waiting', 'leased')"),
+        ),
+        Index("ix_work_items_due", "kind", "state", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # process, sign, index, ...
+    subject_id: Mapped[int] = mapped_column(Integer)  # the document
+    state: Mapped[str] = mapped_column(String(16), default=WorkState.WAITING.value)
+    owner: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payload: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -13,18 +13,16 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.chain import ChainOptions
-from pipeline.errors import HosoError
+from pipeline.errors import DatabaseError, HosoError
 from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, scan
 from pipeline.ingest.stability import StabilityTracker
-from pipeline.jobs import linking, processing
+from pipeline.jobs import linking, processing, work
 from pipeline.jobs.intake import quarantine_file, take_file
 from pipeline.parallel import Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 3
 
 
 class WatchService:
@@ -33,59 +31,139 @@ class WatchService:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
+        self.owner = work.worker_name()
         self.tracker = StabilityTracker(settings.watch.stable_seconds)
         self.claims: dict[str, processing.Claim] = {}
         self._failures: dict[Path, int] = {}
+        self._renewed = time.monotonic()
+        self._last_scan = time.monotonic()
 
     def run(self, stop: threading.Event, *, once: bool = False) -> None:
-        """Run the loop; with ``once``, return when the inbox and the queue are empty."""
+        """Run the loop; with ``once``, return when the inbox and the queue are empty.
+
+        Documents another worker holds are left to it while it renews its lease; those whose
+        worker died are taken over when the lease runs out (at once, for a worker of this
+        machine whose process is gone).
+        """
         settings = self.settings
-        inbox, quarantine = settings.inbox_dir, settings.quarantine_dir
-        resumed = processing.recover_interrupted(self.db)
-        if resumed:
-            log.info("resuming %d document(s) interrupted by a previous stop", resumed)
         watcher = InboxWatcher(
-            inbox, polling=settings.watch.polling, poll_interval=settings.watch.poll_interval
+            settings.inbox_dir,
+            polling=settings.watch.polling,
+            poll_interval=settings.watch.poll_interval,
         )
         watcher.start()
-        for path in scan(inbox, quarantine):
+        for path in scan(settings.inbox_dir, settings.quarantine_dir):
             self.tracker.touch(path)
-        last_scan = time.monotonic()
+        self._last_scan = time.monotonic()
         options = ChainOptions.from_settings(settings)
+        failures = 0
         try:
             with Runner(settings.worker_count, options) as runner:
                 while not stop.is_set():
-                    for path in watcher.drain():
-                        if path.is_file() and is_candidate(path, inbox, quarantine):
-                            self.tracker.touch(path)
-                        else:
-                            self.tracker.forget(path)
-                    if time.monotonic() - last_scan > settings.watch.rescan_seconds:
-                        for path in scan(inbox, quarantine):
-                            if path not in self._failures:
-                                self.tracker.touch(path)
-                        last_scan = time.monotonic()
-                    for path in self.tracker.stable():
-                        self._take(path)
-                    capacity = 2 * runner.jobs - runner.busy
-                    for claim in processing.claim_received(self.db, settings, capacity):
-                        job = processing.job_for(claim, settings)
-                        self.claims[job.key] = claim
-                        runner.submit(job)
-                        log.info("processing document %s (%s)", claim.document_id, claim.name)
-                    for outcome in runner.poll(timeout=0.5 if runner.busy else 0):
-                        self._record(outcome)
-                    if (
-                        once
-                        and not runner.busy
-                        and not len(self.tracker)
-                        and (processing.count_waiting(self.db) == 0)
-                    ):
-                        break
+                    try:
+                        if self._step(runner, watcher, once):
+                            break
+                        failures = 0
+                    except DatabaseError as exc:
+                        # The database went away (restart, network): wait and carry on; the
+                        # leases in hand are renewed once it answers, or taken over if not.
+                        failures += 1
+                        pause = min(30.0, 0.5 * 2**failures)
+                        log.error("the database failed (%s); retrying in %.0f s", exc, pause)
+                        stop.wait(pause)
+                        continue
                     if not runner.busy:
                         stop.wait(min(0.5, settings.watch.poll_interval))
         finally:
             watcher.stop()
+            self._give_back()
+
+    def _step(self, runner: Runner, watcher: InboxWatcher, once: bool) -> bool:
+        """One turn of the loop: take stable files, claim, renew, record. True: all done."""
+        settings = self.settings
+        inbox, quarantine = settings.inbox_dir, settings.quarantine_dir
+        for path in watcher.drain():
+            if path.is_file() and is_candidate(path, inbox, quarantine):
+                self.tracker.touch(path)
+            else:
+                self.tracker.forget(path)
+        if time.monotonic() - self._last_scan > settings.watch.rescan_seconds:
+            for path in scan(inbox, quarantine):
+                if path not in self._failures:
+                    self.tracker.touch(path)
+            self._last_scan = time.monotonic()
+        for path in self.tracker.stable():
+            self._take(path)
+        self._claim(runner, 2 * runner.jobs - runner.busy)
+        self._renew()
+        for outcome in runner.poll(timeout=0.5 if runner.busy else 0):
+            self._record(outcome)
+        return (
+            once
+            and not runner.busy
+            and not len(self.tracker)
+            and processing.count_waiting(self.db) == 0
+        )
+
+    def _give_back(self) -> None:
+        """On a clean stop, hand the documents in hand back at once rather than on lease expiry."""
+        if not self.claims:
+            return
+        try:
+            processing.give_back(self.db, list(self.claims.values()))
+        except HosoError as exc:
+            log.error(
+                "could not hand back unfinished documents (their leases will run out): %s", exc
+            )
+        self.claims.clear()
+
+    def _claim(self, runner: Runner, capacity: int) -> None:
+        """Lease what this service has room for and start it; fail what died too often."""
+        settings = self.settings
+        claims, expired = processing.claim_received(self.db, settings, capacity, self.owner)
+        for gone in expired:
+            log.warning("document %s failed: %s", gone.document_id, gone.reason)
+            try:
+                quarantine_file(
+                    gone.original,
+                    settings,
+                    gone.batch,
+                    gone.name,
+                    gone.reason,
+                    gone.document_id,
+                    move=False,
+                )
+            except HosoError as exc:
+                log.error("could not quarantine document %s: %s", gone.document_id, exc)
+        for claim in claims:
+            job = processing.job_for(claim, settings)
+            self.claims[job.key] = claim
+            runner.submit(job)
+            if claim.attempts > 1:
+                log.info(
+                    "resuming document %s (%s), attempt %d: an earlier worker stopped on it",
+                    claim.document_id,
+                    claim.name,
+                    claim.attempts,
+                )
+            else:
+                log.info("processing document %s (%s)", claim.document_id, claim.name)
+
+    def _renew(self) -> None:
+        """Renew the leases of the documents in hand, a few times per lease period."""
+        lease = self.settings.workers.lease_seconds
+        if not self.claims or time.monotonic() - self._renewed < lease / 4:
+            return
+        self._renewed = time.monotonic()
+        ids = {claim.item_id for claim in self.claims.values()}
+        lost = ids - work.renew(self.db, self.owner, ids, lease)
+        for claim in self.claims.values():
+            if claim.item_id in lost:
+                log.warning(
+                    "document %s: the claim on it was lost (another worker took it over); "
+                    "this worker's result will be discarded",
+                    claim.document_id,
+                )
 
     def _take(self, path: Path) -> None:
         settings = self.settings
@@ -149,19 +227,25 @@ class WatchService:
                     len(outcome.result.pages),
                     state,
                 )
-            elif outcome.error_type == "WorkerCrashed" and claim.attempts < MAX_ATTEMPTS:
+            elif (
+                outcome.error_type == "WorkerCrashed"
+                and claim.attempts < self.settings.workers.max_attempts
+            ):
                 # The crash may have been another document's; try this one again.
-                processing.requeue(self.db, claim)
+                reason = outcome.error or "A worker process crashed."
+                processing.requeue(self.db, self.settings, claim, reason)
                 log.warning("document %s: worker crashed; retrying", claim.document_id)
             else:
                 reason = outcome.error or "Processing failed for an unknown reason."
                 if outcome.error_type == "WorkerCrashed":
                     reason += (
-                        f" It happened {MAX_ATTEMPTS} times; the file is probably damaged."
+                        f" It happened {claim.attempts} times; the file is probably damaged."
                         " Scan it again."
                     )
                 processing.record_failure(self.db, self.settings, claim, reason)
                 log.warning("document %s failed: %s", claim.document_id, reason)
+        except work.LeaseLost as exc:
+            log.warning("document %s: %s", claim.document_id, exc.message)
         except HosoError as exc:
             log.error("could not record document %s: %s", claim.document_id, exc)
             processing.record_failure(self.db, self.settings, claim, str(exc))

@@ -1,0 +1,324 @@
+"""Durable work with leases: nothing done twice, nothing lost when a worker dies.
+
+Before this, "processing" was a document state that any watcher starting up reset to
+"received", so a second watcher, or a cron ``hoso watch --once`` beside ``hoso serve``, took
+over a live watcher's documents, deleted its work folder and processed them again. Now every
+piece of work is a row of ``work_items`` that a worker *leases*: it claims the row for a while,
+renews the lease while it works, and finishes the row in the same transaction that records the
+work. A worker that dies stops renewing; its lease expires and then, and only then, another
+worker may take the item over. A worker whose lease was taken over cannot finish the item
+(:class:`LeaseLost`), so its late result is thrown away instead of recorded twice.
+
+Claims are made safe twice over: on PostgreSQL the candidate rows are locked with ``FOR UPDATE
+SKIP LOCKED`` (concurrent claimers pass each other by), on SQLite the transaction begins with
+``BEGIN IMMEDIATE`` (one writer at a time, no lock upgrade that fails under load); and each row
+is taken with an UPDATE that repeats the conditions, so a row another claimer took in between is
+simply not taken.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from pipeline.errors import HosoError
+from pipeline.records.database import Database
+from pipeline.records.models import OPEN_WORK, WorkItem, WorkState, utcnow
+
+PROCESS = "process"
+
+
+class LeaseLost(HosoError):
+    """The worker no longer holds the item: its lease expired and another worker took it."""
+
+    def __init__(self, item_id: int, owner: str) -> None:
+        super().__init__(
+            f"Work item {item_id} is no longer held by {owner}: its lease ran out and another "
+            "worker took it over; this worker's result is discarded."
+        )
+        self.item_id, self.owner = item_id, owner
+
+
+def worker_name() -> str:
+    """A name no other worker has: host, process id and a random tag (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def begin_claim(session: Session) -> None:
+    """Start a claiming transaction: on SQLite take the write lock now, not on first write.
+
+    Must be the first statement of the session's transaction.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    subject_id: int,
+    payload: dict[str, object] | None = None,
+    delay: float = 0.0,
+) -> WorkItem:
+    """Queue work on a subject, unless the same work is already open (then that item)."""
+    existing = session.scalar(
+        select(WorkItem).where(
+            WorkItem.kind == kind,
+            WorkItem.subject_id == subject_id,
+            WorkItem.state.in_(OPEN_WORK),
+        )
+    )
+    if existing is not None:
+        return existing
+    now = utcnow()
+    item = WorkItem(
+        kind=kind,
+        subject_id=subject_id,
+        state=WorkState.WAITING.value,
+        attempts=0,
+        not_before=now + timedelta(seconds=delay),
+        payload=payload,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(WorkItem.state == WorkState.WAITING.value, WorkItem.not_before <= now),
+        and_(WorkItem.state == WorkState.LEASED.value, WorkItem.lease_until < now),
+    )
+
+
+def claim(
+    session: Session,
+    kind: str,
+    owner: str,
+    limit: int,
+    lease_seconds: float,
+    subjects: Sequence[int] | None = None,
+) -> list[WorkItem]:
+    """Lease up to ``limit`` due items of ``kind`` to ``owner``, oldest first.
+
+    Due: waiting and past its ``not_before``, or leased with the lease run out (its worker
+    died or hung). ``subjects`` limits the claim to those subjects (the documents an officer
+    approved). Call :func:`begin_claim` first in the same transaction.
+    """
+    if limit <= 0 or (subjects is not None and not subjects):
+        return []
+    now = utcnow()
+    _expire_dead_here(session, kind, now)
+    candidates = (
+        select(WorkItem.id)
+        .where(WorkItem.kind == kind, _due(now))
+        .order_by(WorkItem.id)
+        .limit(limit)
+    )
+    if subjects is not None:
+        candidates = candidates.where(WorkItem.subject_id.in_(list(subjects)))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    taken: list[int] = []
+    for item_id in session.scalars(candidates).all():
+        result = session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == item_id, _due(now))
+            .values(
+                state=WorkState.LEASED.value,
+                owner=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=WorkItem.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            taken.append(item_id)
+    if not taken:
+        return []
+    return list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.id.in_(taken))
+            .order_by(WorkItem.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _expire_dead_here(session: Session, kind: str, now: datetime) -> None:
+    """End at once the leases of workers of this machine whose process is gone.
+
+    A watcher restarted after a crash would otherwise wait out its predecessor's leases; on
+    another machine nothing can be known of a process, and its leases run their course.
+    """
+    host = socket.gethostname()
+    held = session.execute(
+        select(WorkItem.id, WorkItem.owner).where(
+            WorkItem.kind == kind,
+            WorkItem.state == WorkState.LEASED.value,
+            WorkItem.owner.like(f"{host}:%"),
+        )
+    ).all()
+    dead = [item_id for item_id, owner in held if owner and not _alive(owner)]
+    if dead:
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.id.in_(dead), WorkItem.state == WorkState.LEASED.value)
+            .values(lease_until=now - timedelta(seconds=1))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process named in ``owner`` (host:pid:tag) still runs on this machine."""
+    try:
+        pid = int(owner.split(":")[1])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def renew(db: Database, owner: str, item_ids: Iterable[int], lease_seconds: float) -> set[int]:
+    """Extend ``owner``'s leases on ``item_ids``; returns the ids it still holds."""
+    ids = list(item_ids)
+    if not ids:
+        return set()
+    with db.session() as session:
+        held = and_(
+            WorkItem.id.in_(ids),
+            WorkItem.owner == owner,
+            WorkItem.state == WorkState.LEASED.value,
+        )
+        session.execute(
+            update(WorkItem)
+            .where(held)
+            .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False)
+        )
+        return set(session.scalars(select(WorkItem.id).where(held)))
+
+
+def finish(session: Session, item_id: int, owner: str) -> None:
+    """Mark the item done, in the transaction that records the work.
+
+    Raises :class:`LeaseLost` if ``owner`` no longer holds it; that transaction must then roll
+    back, and the work is thrown away.
+    """
+    _settle(session, item_id, owner, WorkState.DONE, None)
+
+
+def fail(session: Session, item_id: int, owner: str, error: str) -> None:
+    """Mark the item failed for good, with the reason."""
+    _settle(session, item_id, owner, WorkState.FAILED, error)
+
+
+def retry_later(session: Session, item_id: int, owner: str, error: str, delay: float) -> None:
+    """Give the item back to the queue, due again in ``delay`` seconds."""
+    result = session.execute(
+        update(WorkItem)
+        .where(
+            WorkItem.id == item_id,
+            WorkItem.owner == owner,
+            WorkItem.state == WorkState.LEASED.value,
+        )
+        .values(
+            state=WorkState.WAITING.value,
+            owner=None,
+            lease_until=None,
+            last_error=error,
+            not_before=utcnow() + timedelta(seconds=delay),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise LeaseLost(item_id, owner)
+
+
+def release(session: Session, item_id: int, owner: str) -> bool:
+    """Hand an item back untried (its worker stops cleanly): due now, the attempt not counted.
+
+    Returns whether ``owner`` still held it.
+    """
+    result = session.execute(
+        update(WorkItem)
+        .where(
+            WorkItem.id == item_id,
+            WorkItem.owner == owner,
+            WorkItem.state == WorkState.LEASED.value,
+        )
+        .values(
+            state=WorkState.WAITING.value,
+            owner=None,
+            lease_until=None,
+            attempts=WorkItem.attempts - 1,
+            not_before=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _settle(
+    session: Session, item_id: int, owner: str, state: WorkState, error: str | None
+) -> None:
+    result = session.execute(
+        update(WorkItem)
+        .where(
+            WorkItem.id == item_id,
+            WorkItem.owner == owner,
+            WorkItem.state == WorkState.LEASED.value,
+        )
+        .values(state=state.value, lease_until=None, finished_at=utcnow(), last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise LeaseLost(item_id, owner)
+
+
+def close_open(session: Session, kind: str, subject_ids: Sequence[int], error: str) -> None:
+    """End open items whose subject no longer needs the work (deleted, done by hand)."""
+    if subject_ids:
+        session.execute(
+            update(WorkItem)
+            .where(
+                WorkItem.kind == kind,
+                WorkItem.subject_id.in_(subject_ids),
+                WorkItem.state.in_(OPEN_WORK),
+            )
+            .values(state=WorkState.DONE.value, finished_at=utcnow(), last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def open_count(db: Database, kind: str) -> int:
+    """How many items of ``kind`` are waiting or leased."""
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(WorkItem)
+                .where(WorkItem.kind == kind, WorkItem.state.in_(OPEN_WORK))
+            )
+            or 0
+        )
+
+
+def backoff(attempts: int, base: float) -> float:
+    """Seconds before the next try: ``base`` doubled per attempt made, at most an hour."""
+    return float(min(3600.0, base * 2 ** max(0, attempts - 1)))

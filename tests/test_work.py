@@ -1,0 +1,152 @@
+"""Durable work items with leases, on SQLite and on PostgreSQL.
+
+Claims by many workers at once never hand one item to two of them; a lease that is renewed is
+never taken over; one that runs out is, and the worker that lost it cannot finish it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from pipeline.jobs import work
+from pipeline.records.database import Database
+from pipeline.records.models import WorkItem, WorkState, utcnow
+from tests.conftest import postgres_schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = Database.open(f"sqlite:///{tmp_path / 'work.db'}", timeout=15)
+        yield database
+        database.close()
+        return
+    with postgres_schema() as url:
+        database = Database.open(url, timeout=15)
+        yield database
+        database.close()
+
+
+def queue(db: Database, subjects: range) -> None:
+    with db.session() as session:
+        for subject in subjects:
+            work.enqueue(session, work.PROCESS, subject)
+
+
+def take(db: Database, owner: str, limit: int, lease: float = 60.0) -> list[WorkItem]:
+    with db.session() as session:
+        work.begin_claim(session)
+        return work.claim(session, work.PROCESS, owner, limit, lease)
+
+
+def test_one_open_item_per_subject(db: Database) -> None:
+    queue(db, range(1, 4))
+    queue(db, range(1, 4))  # the same documents dropped again: still three items
+    assert work.open_count(db, work.PROCESS) == 3
+
+
+def test_many_workers_claiming_at_once_never_share_an_item(db: Database) -> None:
+    queue(db, range(1, 61))
+    got: dict[str, list[int]] = {}
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        mine: list[int] = []
+        try:
+            while True:
+                items = take(db, name, 3)
+                if not items:
+                    break
+                mine += [item.subject_id for item in items]
+        except BaseException as exc:
+            errors.append(exc)
+        got[name] = mine
+
+    threads = [threading.Thread(target=worker, args=(f"w{k}",)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    claimed = [subject for mine in got.values() for subject in mine]
+    assert sorted(claimed) == list(range(1, 61))  # every item once, none twice
+    assert sum(1 for mine in got.values() if mine) >= 2  # and the work was shared
+
+
+def test_a_renewed_lease_is_kept_and_an_expired_one_taken_over(db: Database) -> None:
+    queue(db, range(1, 3))
+    first = take(db, "host:1:a", 2, lease=30)
+    assert [item.attempts for item in first] == [1, 1]
+    assert take(db, "host:2:b", 2) == []  # held: nothing for the second worker
+    assert work.renew(db, "host:1:a", [first[0].id, first[1].id], 30) == {
+        first[0].id,
+        first[1].id,
+    }
+    with db.session() as session:  # the first worker stops renewing item 1; time passes
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == first[0].id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    taken = take(db, "host:2:b", 2)
+    assert [(item.id, item.attempts, item.owner) for item in taken] == [
+        (first[0].id, 2, "host:2:b")
+    ]
+    # The first worker comes back with its result: too late, it cannot finish the item...
+    with pytest.raises(work.LeaseLost), db.session() as session:
+        work.finish(session, first[0].id, "host:1:a")
+    assert work.renew(db, "host:1:a", [first[0].id], 30) == set()
+    # ...while the one that took it over can, once.
+    with db.session() as session:
+        work.finish(session, first[0].id, "host:2:b")
+    with pytest.raises(work.LeaseLost), db.session() as session:
+        work.finish(session, first[0].id, "host:2:b")
+    with db.session() as session:
+        states = dict(session.execute(select(WorkItem.subject_id, WorkItem.state)).all())
+    assert states == {1: WorkState.DONE.value, 2: WorkState.LEASED.value}
+
+
+def test_a_retry_waits_its_turn_and_a_failure_is_final(db: Database) -> None:
+    queue(db, range(1, 3))
+    one, two = take(db, "host:1:a", 2)
+    with db.session() as session:
+        work.retry_later(session, one.id, "host:1:a", "worker crashed", delay=3600)
+        work.fail(session, two.id, "host:1:a", "damaged file")
+    assert take(db, "host:1:a", 2) == []  # one waits an hour; two is failed for good
+    with db.session() as session:
+        row = session.get(WorkItem, one.id)
+        assert row is not None and row.last_error == "worker crashed" and row.owner is None
+        session.execute(update(WorkItem).where(WorkItem.id == one.id).values(not_before=utcnow()))
+    (again,) = take(db, "host:1:a", 2)
+    assert (again.id, again.attempts) == (one.id, 2)
+    queue(db, range(2, 3))  # a failed document dropped again is new work
+    assert work.open_count(db, work.PROCESS) == 2
+
+
+def test_the_leases_of_a_dead_process_of_this_machine_end_at_once(db: Database) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead = f"{socket.gethostname()}:{int(gone.stdout)}:dead"
+    queue(db, range(1, 2))
+    assert take(db, dead, 1, lease=3600)
+    (item,) = take(db, work.worker_name(), 1)  # no hour's wait: its process is gone
+    assert item.attempts == 2
+
+
+def test_backoff_doubles_and_stops_at_an_hour() -> None:
+    assert [work.backoff(k, 30) for k in (1, 2, 3)] == [30, 60, 120]
+    assert work.backoff(20, 30) == 3600
