@@ -121,7 +121,23 @@ def test_the_route_table_lists_every_endpoint(app: Any) -> None:
     spec = TestClient(app).get("/api/openapi.json").json()
     served = {(m.upper(), path) for path, item in spec["paths"].items() for m in item}
     listed = {(m, p.replace(":path", "")) for m, p, _ in ROUTES}
-    assert served - {("POST", "/api/session")} == listed
+    assert served - {("POST", "/api/session"), ("GET", "/api/health")} == listed
+
+
+def test_health_is_open_to_monitoring_and_says_only_counts(app: Any) -> None:
+    answer = TestClient(app).get("/api/health")
+    assert answer.status_code in (200, 503), answer.text
+    body = answer.json()
+    assert set(body) == {
+        "ok",
+        "database",
+        "waiting",
+        "scheduled",
+        "leased",
+        "oldest_waiting_seconds",
+        "workers",
+    }
+    assert body["database"] is True and body["ok"] is (answer.status_code == 200)
 
 
 @pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in ROUTES])
@@ -477,3 +493,21 @@ def test_an_upload_too_large_is_refused_while_it_arrives(office: Office) -> None
     assert page.status_code == 413 and "lớn hơn 1 MB" in page.text
     db.close()
     assert not (office.root / "inbox" / "Lô lớn").exists()
+
+
+def test_a_banner_and_health_say_when_processing_has_stopped(app: Any, office: Office) -> None:
+    from pipeline.jobs import work
+
+    db = office.database()
+    with db.session() as session:
+        work.enqueue(session, work.PROCESS, 999_999)  # waiting, and no watcher runs
+    try:
+        page = client_for(app, "clerk").get("/inbox")
+        assert 'id="stalled"' in page.text and "Việc xử lý đã dừng" in page.text
+        health = TestClient(app).get("/api/health")
+        assert health.status_code == 503 and health.json()["waiting"] >= 1
+    finally:
+        with db.session() as session:
+            work.close_open(session, work.PROCESS, [999_999], "test over")
+        db.close()
+    assert 'id="stalled"' not in client_for(app, "clerk").get("/inbox").text

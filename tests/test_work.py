@@ -150,3 +150,18 @@ def test_the_leases_of_a_dead_process_of_this_machine_end_at_once(db: Database) 
 def test_backoff_doubles_and_stops_at_an_hour() -> None:
     assert [work.backoff(k, 30) for k in (1, 2, 3)] == [30, 60, 120]
     assert work.backoff(20, 30) == 3600
+
+
+def test_the_queue_says_when_nobody_works_on_it(db: Database) -> None:
+    queue(db, range(1, 4))
+    state = work.queue_state(db)
+    assert (state.waiting, state.leased, state.workers) == (3, 0, ())
+    assert state.stalled and state.oldest_waiting_seconds is not None
+    owner = work.worker_name()
+    take(db, owner, 1)
+    work.beat(db, owner, "watch", 1)
+    state = work.queue_state(db)
+    assert (state.waiting, state.leased) == (2, 1) and not state.stalled
+    assert [(w.name, w.role, w.in_hand) for w in state.workers] == [(owner, "watch", 1)]
+    work.gone(db, owner)
+    assert work.queue_state(db).stalled

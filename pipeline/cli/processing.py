@@ -283,6 +283,25 @@ def status(
                     ", ".join(f"{k} {v}" for k, v in b["states"].items()),
                 )
             out.print(table)
+        queue = data["queue"]
+        oldest = queue["oldest_waiting_seconds"]
+        waited = f", the oldest for {oldest:.0f} s" if oldest is not None else ""
+        out.print(
+            f"queue: {queue['waiting']} waiting{waited}, {queue['scheduled']} to retry later, "
+            f"{queue['leased']} being read; {queue['failed_today']} failed in the last day",
+            highlight=False,
+        )
+        for w in queue["workers"]:
+            out.print(
+                f"  {w['role']} {w['name']}: seen {w['seconds_ago']:.0f} s ago, "
+                f"{w['in_hand']} in hand",
+                highlight=False,
+            )
+        if queue["stalled"]:
+            out.print(
+                "[bold red]Processing has stopped:[/] documents are waiting and no watcher has "
+                "been seen in the last minute. Start `hoso watch` or `hoso serve`."
+            )
         for e in data["recent_errors"]:
             out.print(
                 f"[red]✗[/] #{e['id']} {e['file']} ({e['batch']}): {e['error']}", highlight=False

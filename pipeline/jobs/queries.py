@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from pipeline.errors import NotFound
+from pipeline.jobs import work
 from pipeline.jobs.linking import link_history
 from pipeline.records.database import Database
 from pipeline.records.models import Batch, Document, State
@@ -173,7 +174,7 @@ def status(db: Database, *, errors: int = 10) -> dict[str, Any]:
             .order_by(Document.updated_at.desc())
             .limit(errors)
         ).all()
-        return {
+        result = {
             "states": counts,
             "total": sum(counts.values()),
             "batches": list(batches.values()),
@@ -188,3 +189,5 @@ def status(db: Database, *, errors: int = 10) -> dict[str, Any]:
                 for d in failed
             ],
         }
+    result["queue"] = work.queue_state(db).as_dict()
+    return result

@@ -22,14 +22,15 @@ import os
 import secrets
 import socket
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from pipeline.errors import HosoError
 from pipeline.records.database import Database
-from pipeline.records.models import OPEN_WORK, WorkItem, WorkState, utcnow
+from pipeline.records.models import OPEN_WORK, WorkerBeat, WorkItem, WorkState, utcnow
 
 PROCESS = "process"
 
@@ -322,3 +323,121 @@ def open_count(db: Database, kind: str) -> int:
 def backoff(attempts: int, base: float) -> float:
     """Seconds before the next try: ``base`` doubled per attempt made, at most an hour."""
     return float(min(3600.0, base * 2 ** max(0, attempts - 1)))
+
+
+SEEN_WITHIN = 60.0  # a worker that has not beaten for this long counts as gone
+
+
+def beat(db: Database, owner: str, role: str, in_hand: int) -> None:
+    """Say that ``owner`` is alive and how much it holds (the watch loop calls it often)."""
+    now = utcnow()
+    with db.session() as session:
+        row = session.get(WorkerBeat, owner)
+        if row is None:
+            session.add(
+                WorkerBeat(name=owner, role=role, started_at=now, seen_at=now, in_hand=in_hand)
+            )
+        else:
+            row.seen_at, row.in_hand = now, in_hand
+
+
+def gone(db: Database, owner: str) -> None:
+    """A worker stopping cleanly takes its heartbeat with it."""
+    with db.session() as session:
+        row = session.get(WorkerBeat, owner)
+        if row is not None:
+            session.delete(row)
+
+
+@dataclass(frozen=True)
+class WorkerSeen:
+    """A worker that beat within the last minute."""
+
+    name: str
+    role: str
+    seconds_ago: float
+    in_hand: int
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """What the queue holds and who works on it: the view model of status and health."""
+
+    waiting: int  # due now
+    scheduled: int  # waiting for a retry's time
+    leased: int  # in a worker's hands
+    failed_today: int
+    oldest_waiting_seconds: float | None
+    workers: tuple[WorkerSeen, ...]
+
+    @property
+    def stalled(self) -> bool:
+        """Work is due and nobody has been seen to take it (the service has stopped)."""
+        return self.waiting > 0 and not self.workers
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "waiting": self.waiting,
+            "scheduled": self.scheduled,
+            "leased": self.leased,
+            "failed_today": self.failed_today,
+            "oldest_waiting_seconds": self.oldest_waiting_seconds,
+            "stalled": self.stalled,
+            "workers": [
+                {
+                    "name": w.name,
+                    "role": w.role,
+                    "seconds_ago": w.seconds_ago,
+                    "in_hand": w.in_hand,
+                }
+                for w in self.workers
+            ],
+        }
+
+
+def queue_state(db: Database, kind: str = PROCESS) -> QueueState:
+    """The queue of ``kind`` now, and the workers seen within :data:`SEEN_WITHIN` seconds."""
+    now = utcnow()
+    with db.session() as session:
+
+        def count(*where: ColumnElement[bool]) -> int:
+            found = session.scalar(
+                select(func.count()).select_from(WorkItem).where(WorkItem.kind == kind, *where)
+            )
+            return int(found or 0)
+
+        waiting = WorkItem.state == WorkState.WAITING.value
+        oldest = session.scalar(
+            select(func.min(WorkItem.created_at)).where(
+                WorkItem.kind == kind, waiting, WorkItem.not_before <= now
+            )
+        )
+        beats = session.scalars(
+            select(WorkerBeat)
+            .where(WorkerBeat.seen_at >= now - timedelta(seconds=SEEN_WITHIN))
+            .order_by(WorkerBeat.name)
+        ).all()
+        return QueueState(
+            waiting=count(waiting, WorkItem.not_before <= now),
+            scheduled=count(waiting, WorkItem.not_before > now),
+            leased=count(WorkItem.state == WorkState.LEASED.value),
+            failed_today=count(
+                WorkItem.state == WorkState.FAILED.value,
+                WorkItem.finished_at >= now - timedelta(days=1),
+            ),
+            oldest_waiting_seconds=(
+                round((now - _aware(oldest)).total_seconds(), 1) if oldest is not None else None
+            ),
+            workers=tuple(
+                WorkerSeen(
+                    b.name, b.role, round((now - _aware(b.seen_at)).total_seconds(), 1), b.in_hand
+                )
+                for b in beats
+            ),
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives times back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

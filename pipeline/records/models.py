@@ -441,3 +441,15 @@ class WorkItem(Base):
     payload: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WorkerBeat(Base):
+    """A worker that said it is alive: the watch loops (and, later, other workers) beat here."""
+
+    __tablename__ = "worker_beats"
+
+    name: Mapped[str] = mapped_column(String(160), primary_key=True)  # host:pid:tag
+    role: Mapped[str] = mapped_column(String(16))  # watch, ...
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    in_hand: Mapped[int] = mapped_column(Integer, default=0)  # items it holds now

@@ -6,13 +6,14 @@ session's CSRF token in ``X-CSRF-Token`` (``POST /api/session`` returns it).
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from pipeline.errors import InvalidInput
+from pipeline.errors import HosoError, InvalidInput
 from pipeline.jobs import (
     accounts,
     approval,
@@ -25,6 +26,7 @@ from pipeline.jobs import (
     searching,
     uploads,
     viewing,
+    work,
 )
 from pipeline.jobs.accounts import Account, LoginLimit
 from pipeline.search.index import Filters
@@ -118,6 +120,31 @@ def log_out(
     accounts.log_out(web(request).db, request.cookies.get(SESSION_COOKIE, ""))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return {"ok": True}
+
+
+@router.get("/health")
+def health(request: Request) -> Response:
+    """Whether the service works: the database answers, and the queue is being worked.
+
+    Open to monitoring without a session, so it says only counts. 200 when all is well; 503
+    when the database does not answer or documents wait with no watcher seen for a minute.
+    """
+    try:
+        queue = work.queue_state(web(request).db)
+    except HosoError:
+        down: dict[str, object] = {"ok": False, "database": False}
+        return Response(json.dumps(down), status_code=503, media_type="application/json")
+    body: dict[str, object] = {
+        "ok": not queue.stalled,
+        "database": True,
+        "waiting": queue.waiting,
+        "scheduled": queue.scheduled,
+        "leased": queue.leased,
+        "oldest_waiting_seconds": queue.oldest_waiting_seconds,
+        "workers": len(queue.workers),
+    }
+    status = 503 if queue.stalled else 200
+    return Response(json.dumps(body), status_code=status, media_type="application/json")
 
 
 @router.get("/me")

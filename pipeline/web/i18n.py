@@ -61,6 +61,10 @@ VI: dict[str, str] = {
     "read poor": "đọc kém",
     "read blank": "trang trắng",
     "read doubtful": "đọc chưa chắc chắn",
+    "Processing has stopped: documents wait and no watcher ran for a minute.": (
+        "Việc xử lý đã dừng: có văn bản đang chờ nhưng một phút nay không có tiến trình xử lý nào "
+        "chạy. Đề nghị quản trị viên khởi động hoso watch hoặc hoso serve."
+    ),
     "Approve and sign": "Duyệt và ký số",
     "Return to clerks": "Trả lại văn thư",
     "Reason": "Lý do",

@@ -31,6 +31,7 @@ from pipeline.jobs import (
     queries,
     searching,
     uploads,
+    work,
 )
 from pipeline.jobs.accounts import Account
 from pipeline.review import Flag, message
@@ -82,8 +83,17 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
         "flash": request.query_params.get("done", ""),
         "flag_text": lambda flag: message(Flag.from_dict(flag), lang),
         "is_warning": lambda flag: Flag.from_dict(flag).warning,
+        "stalled": isinstance(account, Account) and _stalled(request),
     }
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+def _stalled(request: Request) -> bool:
+    """Whether documents wait and no watcher has been seen for a minute (shown as a banner)."""
+    try:
+        return work.queue_state(web(request).db).stalled
+    except HosoError:
+        return False  # the page itself will say what is wrong with the database
 
 
 def error_page(request: Request, error: HosoError, title: str, status: int) -> HTMLResponse:

@@ -35,7 +35,7 @@ class WatchService:
         self.tracker = StabilityTracker(settings.watch.stable_seconds)
         self.claims: dict[str, processing.Claim] = {}
         self._failures: dict[Path, int] = {}
-        self._renewed = time.monotonic()
+        self._renewed = 0.0  # beat at the first turn
         self._last_scan = time.monotonic()
 
     def run(self, stop: threading.Event, *, once: bool = False) -> None:
@@ -77,6 +77,10 @@ class WatchService:
         finally:
             watcher.stop()
             self._give_back()
+            try:
+                work.gone(self.db, self.owner)
+            except HosoError as exc:
+                log.error("could not remove this watcher's heartbeat: %s", exc)
 
     def _step(self, runner: Runner, watcher: InboxWatcher, once: bool) -> bool:
         """One turn of the loop: take stable files, claim, renew, record. True: all done."""
@@ -150,11 +154,14 @@ class WatchService:
                 log.info("processing document %s (%s)", claim.document_id, claim.name)
 
     def _renew(self) -> None:
-        """Renew the leases of the documents in hand, a few times per lease period."""
+        """Renew the leases of the documents in hand and beat, a few times per lease period."""
         lease = self.settings.workers.lease_seconds
-        if not self.claims or time.monotonic() - self._renewed < lease / 4:
+        if time.monotonic() - self._renewed < min(lease / 4, work.SEEN_WITHIN / 4):
             return
         self._renewed = time.monotonic()
+        work.beat(self.db, self.owner, "watch", len(self.claims))
+        if not self.claims:
+            return
         ids = {claim.item_id for claim in self.claims.values()}
         lost = ids - work.renew(self.db, self.owner, ids, lease)
         for claim in self.claims.values():
