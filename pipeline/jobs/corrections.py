@@ -55,6 +55,7 @@ def correct_fields(
         store_fields(doc, after)
         action = "field.review" if user.role == "officer" else "field.edit"
         audit.record(session, actor, action, f"document:{document_id}", changes=changed)
+        searching.queue_index(session, document_id)
     searching.index_after_commit(db, document_id)
     try:
         linking.link_document(db, document_id)

@@ -195,6 +195,7 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             states.move(doc, State.READY)
             doc.error = None
             doc.processed_at = utcnow()
+            searching.queue_index(session, doc.id)
     except BaseException:
         if placed is not None:
             target.unlink(missing_ok=True)

@@ -1,7 +1,8 @@
 """The search index kept in step with the database, and searches answered for the faces.
 
-A document is (re)indexed only after the transaction that stored it has committed, so the index
-never shows what the database does not hold; ``hoso search reindex`` rebuilds it from the tables.
+A change to what is indexed queues an ``index`` work item in its own transaction (an outbox);
+the item is worked right after the commit, so the index never shows what the database does not
+hold, and one that fails is retried by the watcher; ``hoso search reindex`` rebuilds it all.
 Both databases carry the index (SQLite FTS5, PostgreSQL tsvector), behind one interface.
 """
 
@@ -11,15 +12,17 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import HosoError
+from pipeline.jobs import work
 from pipeline.records.database import Database
 from pipeline.records.models import Document, State
 from pipeline.search.index import Filters, SearchIndex, open_index
 
 log = logging.getLogger(__name__)
 REINDEX_CHUNK = 500
+INDEX = "index"  # the kind of work item that (re)indexes a document
 SEARCHABLE = (State.READY.value, State.APPROVED.value, State.ARCHIVED.value, State.RETURNED.value)
 
 
@@ -37,28 +40,79 @@ def _index(index: SearchIndex, doc: Document, *, replace: bool = True) -> None:
 def index_document(db: Database, document_id: int) -> None:
     """Index one stored document (after its commit), or forget it if it is not searchable."""
     with db.session() as session:
-        doc = session.get(Document, document_id)
-        index = open_index(session.connection())
-        if doc is None or doc.state not in SEARCHABLE:
-            index.remove(document_id)
-            return
-        _index(index, doc)
+        _index_in(session, document_id)
+
+
+def _index_in(session: Session, document_id: int) -> None:
+    doc = session.get(Document, document_id)
+    index = open_index(session.connection())
+    if doc is None or doc.state not in SEARCHABLE:
+        index.remove(document_id)
+        return
+    _index(index, doc)
+
+
+def queue_index(session: Session, document_id: int) -> None:
+    """Queue the document's (re)indexing, in the transaction that changes what is indexed.
+
+    The queue is the outbox: an index that fails (a lock, a full disk) leaves the item to be
+    retried, instead of a line in a log and a document nobody can find.
+    """
+    work.enqueue(session, INDEX, document_id)
+
+
+def index_queued(
+    db: Database,
+    owner: str,
+    *,
+    limit: int = 50,
+    subjects: list[int] | None = None,
+    lease_seconds: float = 60.0,
+    retry_seconds: float = 30.0,
+    max_attempts: int = 5,
+) -> int:
+    """Index what is queued (``subjects`` only, if given); returns how many were indexed.
+
+    Each document is indexed and its item ended in one transaction: the index lives in the same
+    database, so either both happen or neither. A failure waits and is tried again, and after
+    ``max_attempts`` it is failed with the reason (``hoso search reindex`` catches up).
+    """
+    with db.session() as session:
+        work.begin_claim(session)
+        items = work.claim(session, INDEX, owner, limit, lease_seconds, subjects=subjects)
+        taken = [(item.id, item.subject_id, item.attempts) for item in items]
+    done = 0
+    for item_id, document_id, attempts in taken:
+        try:
+            with db.session() as session:
+                _index_in(session, document_id)
+                work.finish(session, item_id, owner)
+            done += 1
+        except HosoError as exc:
+            reason = f"not indexed: {exc.message}"
+            log.error("document %s is stored but %s (try %d)", document_id, reason, attempts)
+            try:
+                with db.session() as session:
+                    if attempts >= max_attempts:
+                        work.fail(session, item_id, owner, reason)
+                    else:
+                        delay = work.backoff(attempts, retry_seconds)
+                        work.retry_later(session, item_id, owner, reason, delay)
+            except HosoError as again:
+                log.error("document %s: the index item waits for its lease: %s", document_id, again)
+    return done
 
 
 def index_after_commit(db: Database, document_id: int) -> None:
-    """Index a document whose rows have just committed; a failure is logged, never raised.
+    """Index a document whose change has just committed (with its item queued); never raises.
 
     The document is safely stored whatever happens here, so a search-index failure must not
-    send it down a failure path; the log says how to catch the index up.
+    send it down a failure path: its item stays queued and the watcher retries it.
     """
     try:
-        index_document(db, document_id)
+        index_queued(db, work.worker_name(), subjects=[document_id])
     except HosoError as exc:
-        log.error(
-            "document %s is stored but not in the search index (%s); run `hoso search reindex`.",
-            document_id,
-            exc.message,
-        )
+        log.error("document %s: indexing is left to the queue (%s)", document_id, exc.message)
 
 
 def reindex(db: Database, chunk: int = REINDEX_CHUNK) -> int:

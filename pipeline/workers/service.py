@@ -16,13 +16,14 @@ from pipeline.chain import ChainOptions
 from pipeline.errors import DatabaseError, HosoError
 from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, scan
 from pipeline.ingest.stability import StabilityTracker
-from pipeline.jobs import linking, processing, work
+from pipeline.jobs import linking, processing, searching, work
 from pipeline.jobs.intake import quarantine_file, take_file
 from pipeline.parallel import Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
+INDEX_EVERY = 5.0  # seconds between looks at the index queue (retries of failed indexing)
 
 
 class WatchService:
@@ -36,6 +37,7 @@ class WatchService:
         self.claims: dict[str, processing.Claim] = {}
         self._failures: dict[Path, int] = {}
         self._renewed = 0.0  # beat at the first turn
+        self._indexed = 0.0
         self._last_scan = time.monotonic()
 
     def run(self, stop: threading.Event, *, once: bool = False) -> None:
@@ -100,6 +102,9 @@ class WatchService:
             self._take(path)
         self._claim(runner, 2 * runner.jobs - runner.busy)
         self._renew()
+        if time.monotonic() - self._indexed > INDEX_EVERY:
+            self._indexed = time.monotonic()
+            searching.index_queued(self.db, self.owner, limit=20)  # what failed to index before
         for outcome in runner.poll(timeout=0.5 if runner.busy else 0):
             self._record(outcome)
         return (
