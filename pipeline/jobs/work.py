@@ -168,7 +168,7 @@ def _expire_dead_here(session: Session, kind: str, now: datetime) -> None:
             WorkItem.owner.like(f"{host}:%"),
         )
     ).all()
-    dead = [item_id for item_id, owner in held if owner and not _alive(owner)]
+    dead = [item_id for item_id, owner in held if owner and not alive(owner)]
     if dead:
         session.execute(
             update(WorkItem)
@@ -178,11 +178,18 @@ def _expire_dead_here(session: Session, kind: str, now: datetime) -> None:
         )
 
 
-def _alive(owner: str) -> bool:
-    """Whether the process named in ``owner`` (host:pid:tag) still runs on this machine."""
+def alive(owner: str) -> bool:
+    """Whether the process named in ``owner`` (host:pid:tag) may still be at work.
+
+    On this machine that is known; a process of another machine is given the benefit of the
+    doubt (its leases run their course).
+    """
+    host, _, rest = owner.partition(":")
+    if host != socket.gethostname():
+        return True
     try:
-        pid = int(owner.split(":")[1])
-    except (IndexError, ValueError):
+        pid = int(rest.split(":")[0])
+    except ValueError:
         return True
     if pid == os.getpid():
         return True

@@ -122,7 +122,7 @@ def create_app(settings: Settings, db: Database) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    app.state.web = Web(settings, db, Tasks())
+    app.state.web = Web(settings, db, Tasks(db))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

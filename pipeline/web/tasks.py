@@ -1,8 +1,10 @@
 """Long operations (signing a batch) run in a thread; pages poll their progress.
 
-The registry lives in the server process: a restarted server forgets finished tasks, and an
-interrupted signing resumes as the approval module describes (approved documents are signed
-by the next approval of the batch).
+The progress is kept in the database (``tasks``), not in the server's memory: every server
+process shows the same progress, and a restart does not forget it. A task whose process is
+gone before it finished (a restart, a crash) is reported as interrupted, and the officer
+approves the batch again: signing is work done once (see the approval module), so the next
+approval signs only what was not recorded.
 """
 
 from __future__ import annotations
@@ -12,18 +14,26 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from pipeline.errors import HosoError, NotFound
+from pipeline.jobs import work as work_items
+from pipeline.records.database import Database
+from pipeline.records.models import TaskRow, utcnow
 
 log = logging.getLogger(__name__)
-KEEP = 200  # finished tasks remembered
+INTERRUPTED = (
+    "The signing was interrupted (the server stopped). Approve the batch again: what was "
+    "signed stays signed, and only the rest is signed."
+)
 
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a task is; replaced as a whole, so readers never see half an update."""
+    """Where a task is: the view model the faces show."""
 
     id: str
     owner: str
@@ -47,16 +57,31 @@ Work = Callable[[Callable[[int, int], None]], dict[str, Any]]
 
 
 class Tasks:
-    """Start tasks in threads and tell how they are going."""
+    """Start tasks in threads and tell how they are going, from the database."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tasks: dict[str, Progress] = {}
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.runner = work_items.worker_name()
 
     def start(self, owner: str, title: str, work: Work) -> str:
         """Run ``work(progress)`` in a thread; returns the task's id."""
         task_id = secrets.token_urlsafe(12)
-        self._set(Progress(task_id, owner, title))
+        now = utcnow()
+        with self.db.session() as session:
+            session.add(
+                TaskRow(
+                    id=task_id,
+                    owner=owner,
+                    title=title[:255],
+                    runner=self.runner,
+                    done=0,
+                    total=0,
+                    finished=False,
+                    error="",
+                    started_at=now,
+                    updated_at=now,
+                )
+            )
 
         def report(done: int, total: int) -> None:
             self._update(task_id, done=done, total=total)
@@ -76,8 +101,24 @@ class Tasks:
 
     def get(self, task_id: str) -> Progress | None:
         """The task's progress, or None if there is no such task."""
-        with self._lock:
-            return self._tasks.get(task_id)
+        with self.db.session() as session:
+            row = session.get(TaskRow, task_id)
+            if row is None:
+                return None
+            finished, error = row.finished, row.error
+            if not finished and row.runner != self.runner and not work_items.alive(row.runner):
+                finished, error = True, INTERRUPTED
+            return Progress(
+                row.id,
+                row.owner,
+                row.title,
+                row.done,
+                row.total,
+                finished,
+                error,
+                dict(row.result or {}),
+                row.started_at.timestamp(),
+            )
 
     def visible(self, task_id: str, user: str, *, admin: bool) -> Progress:
         """The task, if ``user`` started it or is an admin; NotFound otherwise."""
@@ -96,13 +137,25 @@ class Tasks:
             time.sleep(0.05)
         return self.get(task_id)
 
-    def _set(self, progress: Progress) -> None:
-        with self._lock:
-            self._tasks[progress.id] = progress
-            finished = [t for t in self._tasks.values() if t.finished]
-            for old in sorted(finished, key=lambda t: t.started)[: max(0, len(finished) - KEEP)]:
-                del self._tasks[old.id]
+    def unfinished(self) -> list[str]:
+        """Ids of the tasks this process runs that have not finished."""
+        with self.db.session() as session:
+            return list(
+                session.scalars(
+                    select(TaskRow.id).where(
+                        TaskRow.runner == self.runner, TaskRow.finished.is_(False)
+                    )
+                )
+            )
 
     def _update(self, task_id: str, **changes: Any) -> None:
-        with self._lock:
-            self._tasks[task_id] = replace(self._tasks[task_id], **changes)
+        try:
+            with self.db.session() as session:
+                row = session.get(TaskRow, task_id)
+                if row is None:
+                    return
+                for key, value in changes.items():
+                    setattr(row, key, value)
+                row.updated_at = utcnow()
+        except HosoError as exc:  # progress is information; the work itself goes on
+            log.error("task %s: progress not recorded: %s", task_id, exc)
