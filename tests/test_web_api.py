@@ -512,3 +512,52 @@ def test_a_banner_and_health_say_when_processing_has_stopped(app: Any, office: O
             work.close_open(session, work.PROCESS, [999_999], "test over")
         db.close()
     assert ('id="stalled"' in client_for(app, "clerk").get("/inbox").text) is before
+
+
+def test_a_slow_upload_does_not_hold_up_other_requests(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashing and copying a large scan run off the event loop (a fake slow store stands in
+    for the large file; the real upload path is tested above)."""
+    import asyncio
+    import time
+
+    import httpx
+
+    from pipeline.jobs import uploads
+
+    def slow_store(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        time.sleep(1.5)  # blocking, as hashing a 500 MB scan is
+        return {"file": "big.pdf"}
+
+    monkeypatch.setattr(uploads, "upload_file", slow_store)
+
+    async def race() -> tuple[float, float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            login = await client.post(
+                "/api/session", json={"name": ROLE_USER["clerk"], "password": PASSWORD}
+            )
+            token = login.json()["csrf_token"]
+            start = time.monotonic()
+
+            async def upload() -> float:
+                answer = await client.post(
+                    "/api/uploads",
+                    data={"batch": "Kệ chậm"},
+                    files={"files": ("big.pdf", b"%PDF-1.4", "application/pdf")},
+                    headers={"X-CSRF-Token": token},
+                )
+                assert answer.status_code == 200, answer.text
+                return time.monotonic() - start
+
+            async def me() -> float:
+                await asyncio.sleep(0.3)  # asked while the upload is being stored
+                assert (await client.get("/api/me")).status_code == 200
+                return time.monotonic() - start
+
+            slow, quick = await asyncio.gather(upload(), me())
+            return slow, quick
+
+    slow, quick = asyncio.run(race())
+    assert slow >= 1.5 and quick < 1.2, (slow, quick)

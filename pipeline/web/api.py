@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from pipeline.errors import HosoError, InvalidInput
 from pipeline.jobs import (
@@ -177,11 +178,14 @@ async def upload(
 ) -> dict[str, Any]:
     """Upload scans into a batch of the inbox (``batch`` and ``files`` as multipart form)."""
     w = web(request)
-    stored = [
-        uploads.upload_file(w.db, w.settings, account.name, batch, f.filename or "scan", f.file)
-        for f in files
-    ]
-    return {"uploaded": stored}
+
+    def store() -> list[dict[str, Any]]:  # hashing and copying: off the event loop
+        return [
+            uploads.upload_file(w.db, w.settings, account.name, batch, f.filename or "scan", f.file)
+            for f in files
+        ]
+
+    return {"uploaded": await run_in_threadpool(store)}
 
 
 @router.post("/documents/{document_id}/retry")

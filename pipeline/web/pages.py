@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from pipeline.errors import HosoError, InvalidInput, NotAllowed
 from pipeline.extract.corrections import TYPABLE_CASE_TYPES
@@ -220,16 +221,20 @@ async def upload(
     chosen = new_batch.strip() or batch.strip()
     if not chosen:
         raise InvalidInput("Choose a batch or type the name of a new one.")
-    names = []
-    for f in files:
-        if not f.filename:
-            continue
-        stored = uploads.upload_file(w.db, w.settings, account.name, chosen, f.filename, f.file)
-        names.append(stored["file"])
-    if not names:
+
+    def store() -> list[str]:  # hashing and copying: off the event loop
+        return [
+            uploads.upload_file(w.db, w.settings, account.name, chosen, f.filename, f.file)["file"]
+            for f in files
+            if f.filename
+        ]
+
+    if not await run_in_threadpool(store):
         raise InvalidInput("Choose at least one file to upload.")
     if request.headers.get("hx-request"):
-        return render(request, "inbox_live.html", inbox_view(request))
+        return await run_in_threadpool(
+            lambda: render(request, "inbox_live.html", inbox_view(request))
+        )
     return back("/inbox", "Uploaded")
 
 
@@ -276,7 +281,7 @@ def batch_page(
 
 
 @router.post("/batches/{batch:path}/return")
-async def return_documents(
+def return_documents(
     batch: str,
     request: Request,
     account: Annotated[Account, Depends(allow(*OFFICERS))],
@@ -291,7 +296,7 @@ async def return_documents(
 
 
 @router.post("/batches/{batch:path}/approve")
-async def approve(
+def approve(
     batch: str,
     request: Request,
     account: Annotated[Account, Depends(allow(*OFFICERS))],
@@ -366,8 +371,8 @@ async def correct(
     }
     roles, names = form.getlist("party_role"), form.getlist("party_name")
     parties = [(str(r), str(n)) for r, n in zip(roles, names, strict=False) if str(n).strip()]
-    changed = corrections.correct_fields(
-        web(request).db, document_id, changes, account.name, parties
+    changed = await run_in_threadpool(
+        corrections.correct_fields, web(request).db, document_id, changes, account.name, parties
     )
     done = "Corrections saved." if changed else "Nothing changed."
     return back(f"/documents/{document_id}", done)

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from pipeline.errors import NotAllowed, NotAuthenticated
 from pipeline.jobs import accounts, approval, corrections, uploads
@@ -58,7 +59,10 @@ def allow(*roles: str) -> Callable[[Request], Awaitable[Account]]:
     """A dependency: the logged-in account, if its role is one of ``roles`` (and CSRF holds)."""
 
     async def dependency(request: Request) -> Account:
-        account = accounts.account_for(web(request).db, request.cookies.get(SESSION_COOKIE, ""))
+        # The database is asked off the event loop: one slow query must not stall every request.
+        account = await run_in_threadpool(
+            accounts.account_for, web(request).db, request.cookies.get(SESSION_COOKIE, "")
+        )
         request.state.account = account
         if request.method not in SAFE_METHODS:
             sent = await _sent_csrf(request)
