@@ -125,3 +125,23 @@ def test_a_signed_file_left_without_its_row_is_never_overwritten_nor_blocks_sign
     mine = next(item for item in report.signed if item["id"] == first)
     assert mine["version"] == 2 and mine["path"].endswith(".v2.pdf")
     assert orphan.read_bytes() == b"%PDF-1.7 left by a killed signer"  # untouched
+
+
+def test_a_key_that_cannot_open_approves_nothing(
+    office: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the web there is nobody to ask for a passphrase: the approval must fail before any
+    document is approved, or they would wait in "approved" with nobody able to sign them."""
+    from pipeline.errors import ConfigError
+    from pipeline.records.models import WorkItem
+
+    settings, db = office
+    keyless = settings.model_copy(
+        update={"signing": settings.signing.model_copy(update={"dev_passphrase_file": None})}
+    )
+    monkeypatch.delenv(keyless.signing.passphrase_env, raising=False)
+    with pytest.raises(ConfigError):
+        approval.approve(db, keyless, "Kệ 7", "truong", exclude=[])
+    with db.session() as session:
+        assert set(session.scalars(select(Document.state))) == {State.READY.value}
+        assert session.scalar(select(func.count()).select_from(WorkItem)) == 0

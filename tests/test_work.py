@@ -165,3 +165,31 @@ def test_the_queue_says_when_nobody_works_on_it(db: Database) -> None:
     assert [(w.name, w.role, w.in_hand) for w in state.workers] == [(owner, "watch", 1)]
     work.gone(db, owner)
     assert work.queue_state(db).stalled
+
+
+def test_a_worker_never_takes_back_its_own_lapsed_lease(db: Database) -> None:
+    """After a long pause (the database away) a watcher's leases lapse while it still holds
+    the work: taking them again would start a second run of the same document."""
+    queue(db, range(1, 2))
+    (item,) = take(db, "host:1:a", 1)
+    with db.session() as session:
+        session.execute(update(WorkItem).values(lease_until=utcnow() - timedelta(seconds=1)))
+    assert take(db, "host:1:a", 1) == []
+    assert work.due_count(db, work.PROCESS, "host:1:a") == 0  # --once does not wait on it
+    assert work.due_count(db, work.PROCESS, "host:2:b") == 1  # others may take it over
+    assert work.renew(db, "host:1:a", [item.id], 60) == {item.id}  # and it is still its own
+
+
+def test_work_queued_again_while_it_is_being_done_is_done_again(db: Database) -> None:
+    """The outbox's rule: a correction committed while the indexer works on the old text."""
+    queue(db, range(1, 2))
+    (item,) = take(db, "host:1:a", 1)
+    queue(db, range(1, 2))  # the subject changed meanwhile: still one item, marked again
+    assert work.open_count(db, work.PROCESS) == 1
+    with db.session() as session:
+        work.finish(session, item.id, "host:1:a")
+    (again,) = take(db, "host:2:b", 1)  # due at once, with what the change wrote
+    assert again.id == item.id and again.attempts == 2
+    with db.session() as session:
+        work.finish(session, again.id, "host:2:b")
+    assert work.open_count(db, work.PROCESS) == 0

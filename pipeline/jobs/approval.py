@@ -12,8 +12,10 @@ rows did not commit is removed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from pipeline.archive.store import safe_name, sha256_of
-from pipeline.errors import NotAllowed, NotFound, StorageError
+from pipeline.errors import HosoError, NotAllowed, NotFound, StorageError
 from pipeline.jobs import audit, work
 from pipeline.records import states
 from pipeline.records.database import Database
@@ -36,6 +38,7 @@ from pipeline.signing.appearance import StampSpec
 from pipeline.signing.keys import Pkcs11Key, Pkcs12Key
 from pipeline.signing.sign import SignOptions, sign_pdf
 
+log = logging.getLogger(__name__)
 ROLES = ("clerk", "officer", "archivist", "admin")
 APPROVERS = ("officer", "admin")  # approve, return, sign
 # Actions that make someone the author of a document, who may then not approve it.
@@ -189,30 +192,47 @@ def approve(
     signing is leased to this approval, signed under a name no other signer uses, and recorded
     together with the end of the lease. A second approval finds nothing to sign; one that
     resumes after a crash signs only what was not recorded. A document another officer
-    approved is left to them.
+    approved and did not finish signing may be finished by another officer who could have
+    approved it.
 
     ``progress(done, total)`` is called before the first signature and after each one, for a
     face that shows how far signing has gone.
     """
     report = ApprovalReport(excluded=sorted(exclude))
-    todo = _approve_rows(db, batch, actor, exclude, report)
+    with db.session() as session:
+        require_role(session, actor, APPROVERS)
     stamp, options = stamp_and_options(settings, actor)
     key = signing_key(settings, actor, prompt)
+    # The key must open before anything is approved: a document approved by a key that then
+    # fails would wait in "approved" for the next approval.
+    if isinstance(key, Pkcs12Key):
+        passphrase = key.passphrase()
+    else:
+        with key.open():
+            pass
+    todo = _approve_rows(db, batch, actor, exclude, report)
     owner = work.worker_name()
+    lease = settings.workers.lease_seconds
     tell = progress or (lambda done, total: None)
     tell(0, len(todo))
     workers = min(settings.worker_count, len(todo))
-    chunks = [todo[k : k + 4 * max(1, workers)] for k in range(0, len(todo), 4 * max(1, workers))]
+    size = 4 * workers if isinstance(key, Pkcs12Key) and workers > 1 else 8
+    chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
 
-    def record(plans: list[_Plan]) -> None:
-        for plan in plans:
-            report.signed.append(_file(db, settings, plan, actor, options.level))
-            tell(len(report.signed), len(todo))
+    def signed(plans: list[_Plan], sign: Callable[[list[_Plan]], None]) -> None:
+        """Sign and file one chunk; on any failure, hand back what was not filed."""
+        try:
+            sign(plans)
+            for plan in plans:
+                report.signed.append(_file(db, settings, plan, actor, options.level))
+                tell(len(report.signed), len(todo))
+        except BaseException:
+            _give_back(db, plans)
+            raise
 
     if isinstance(key, Pkcs12Key) and workers > 1:
         # Each worker opens the key once and signs its share; a token's session cannot be
         # shared between processes, so tokens sign in this process (below).
-        passphrase = key.passphrase()
         key = replace(key, prompt=None, passphrase_file=None)
         # Spawned, not forked: approval also runs inside the web server, whose other threads
         # (requests, the watcher) may hold locks a forked child would inherit locked.
@@ -222,26 +242,25 @@ def approve(
             initializer=_worker_key,
             initargs=(key, passphrase),
         ) as pool:
+
+            def in_pool(plans: list[_Plan]) -> None:
+                list(pool.map(_worker_sign, [(p.source, p.partial, stamp, options) for p in plans]))
+
             for chunk in chunks:
-                plans = _claim_signing(db, settings, chunk, owner, report)
-                jobs = [(p.source, p.partial, stamp, options) for p in plans]
-                try:
-                    list(pool.map(_worker_sign, jobs))
-                except BaseException:
-                    _discard(plans)
-                    raise
-                record(plans)
+                signed(_claim_signing(db, settings, chunk, owner, report), in_pool)
         return report
     with key.open() as signer:
+
+        def one_by_one(plans: list[_Plan]) -> None:
+            renewed = time.monotonic()
+            for plan in plans:
+                sign_pdf(plan.source, plan.partial, signer, stamp, options)
+                if time.monotonic() - renewed > lease / 4:  # a token (or a TSA) is slow
+                    work.renew(db, owner, [p.item_id for p in plans], lease)
+                    renewed = time.monotonic()
+
         for chunk in chunks:
-            plans = _claim_signing(db, settings, chunk, owner, report)
-            try:
-                for plan in plans:
-                    sign_pdf(plan.source, plan.partial, signer, stamp, options)
-            except BaseException:
-                _discard(plans)
-                raise
-            record(plans)
+            signed(_claim_signing(db, settings, chunk, owner, report), one_by_one)
     return report
 
 
@@ -264,12 +283,17 @@ def _approve_rows(
             if doc.id in exclude:
                 continue
             if doc.state == State.APPROVED.value:
-                if doc.approved_by != actor:
+                # Approved before, its signing unfinished: whoever finishes it must be allowed
+                # to approve it too (not its author).
+                if doc.approved_by != actor and actor in _authors(session, doc.id):
                     report.refused.append(
-                        {"id": doc.id, "reason": f"approved by {doc.approved_by}, who signs it"}
+                        {
+                            "id": doc.id,
+                            "reason": f"{actor} ingested or edited it and cannot sign it",
+                        }
                     )
                     continue
-                work.enqueue(session, SIGN, doc.id)  # approved before, its signing unfinished
+                work.enqueue(session, SIGN, doc.id)
                 todo.append(doc.id)
                 continue
             if doc.state != State.READY.value:
@@ -303,10 +327,19 @@ def _claim_signing(
     return [_plan(db, settings, d, held[d], owner) for d in ids if d in held]
 
 
-def _discard(plans: list[_Plan]) -> None:
-    """Remove this signer's unrecorded partial files (never another signer's, never a filed one)."""
+def _give_back(db: Database, plans: list[_Plan]) -> None:
+    """After a failure: remove this signer's unfiled partial files and hand their signing back.
+
+    Approving again can then sign them at once; filed ones are done and stay.
+    """
     for plan in plans:
         plan.partial.unlink(missing_ok=True)
+    try:
+        with db.session() as session:
+            for plan in plans:
+                work.release(session, plan.item_id, plan.owner)
+    except HosoError as exc:
+        log.error("signing leases left to run out: %s", exc)
 
 
 _WORKER_SIGNER: Any = None

@@ -59,9 +59,9 @@ class Expired:
     reason: str
 
 
-def count_waiting(db: Database) -> int:
-    """How many documents wait for processing or are being processed (by any worker)."""
-    return work.open_count(db, work.PROCESS)
+def count_waiting(db: Database, owner: str) -> int:
+    """How many documents ``owner`` could take now (not those other workers hold)."""
+    return work.due_count(db, work.PROCESS, owner)
 
 
 def claim_received(

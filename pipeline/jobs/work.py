@@ -76,6 +76,9 @@ def enqueue(
         )
     )
     if existing is not None:
+        if existing.state == WorkState.LEASED.value and not existing.again:
+            # A worker is at it now, with what it read before this change: it must go again.
+            existing.again = True
         return existing
     now = utcnow()
     item = WorkItem(
@@ -92,11 +95,15 @@ def enqueue(
     return item
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(WorkItem.state == WorkState.WAITING.value, WorkItem.not_before <= now),
-        and_(WorkItem.state == WorkState.LEASED.value, WorkItem.lease_until < now),
-    )
+def _due(now: datetime, claimer: str | None = None) -> ColumnElement[bool]:
+    """What may be claimed now: waiting and past its time, or leased with the lease run out.
+
+    Never ``claimer``'s own lapsed leases: it still holds that work in hand and renews it.
+    """
+    expired = and_(WorkItem.state == WorkState.LEASED.value, WorkItem.lease_until < now)
+    if claimer is not None:
+        expired = and_(expired, WorkItem.owner != claimer)
+    return or_(and_(WorkItem.state == WorkState.WAITING.value, WorkItem.not_before <= now), expired)
 
 
 def claim(
@@ -119,7 +126,7 @@ def claim(
     _expire_dead_here(session, kind, now)
     candidates = (
         select(WorkItem.id)
-        .where(WorkItem.kind == kind, _due(now))
+        .where(WorkItem.kind == kind, _due(now, owner))
         .order_by(WorkItem.id)
         .limit(limit)
     )
@@ -131,7 +138,7 @@ def claim(
     for item_id in session.scalars(candidates).all():
         result = session.execute(
             update(WorkItem)
-            .where(WorkItem.id == item_id, _due(now))
+            .where(WorkItem.id == item_id, _due(now, owner))
             .values(
                 state=WorkState.LEASED.value,
                 owner=owner,
@@ -285,6 +292,27 @@ def release(session: Session, item_id: int, owner: str) -> bool:
 def _settle(
     session: Session, item_id: int, owner: str, state: WorkState, error: str | None
 ) -> None:
+    if state is WorkState.DONE:
+        # Queued again while it was being done (the subject changed meanwhile): due at once.
+        again = session.execute(
+            update(WorkItem)
+            .where(
+                WorkItem.id == item_id,
+                WorkItem.owner == owner,
+                WorkItem.state == WorkState.LEASED.value,
+                WorkItem.again.is_(True),
+            )
+            .values(
+                state=WorkState.WAITING.value,
+                owner=None,
+                lease_until=None,
+                again=False,
+                not_before=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(again, "rowcount", 0) == 1:
+            return
     result = session.execute(
         update(WorkItem)
         .where(
@@ -311,6 +339,22 @@ def close_open(session: Session, kind: str, subject_ids: Sequence[int], error: s
             )
             .values(state=WorkState.DONE.value, finished_at=utcnow(), last_error=error)
             .execution_options(synchronize_session=False)
+        )
+
+
+def due_count(db: Database, kind: str, owner: str) -> int:
+    """How many items of ``kind`` ``owner`` could take now.
+
+    Not those others hold, nor retries waiting for their time.
+    """
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(WorkItem)
+                .where(WorkItem.kind == kind, _due(utcnow(), owner))
+            )
+            or 0
         )
 
 

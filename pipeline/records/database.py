@@ -82,6 +82,8 @@ def migrate(engine: Engine) -> str | None:
                 if engine.dialect.name == "postgresql":
                     # Several workers starting at once on one database: one migrates, the
                     # others wait here and then find nothing left to do.
+                    # Waiting for another's migration is no statement to time out.
+                    connection.execute(text("SET LOCAL statement_timeout = 0"))
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")

@@ -441,6 +441,8 @@ class WorkItem(Base):
     payload: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Queued again while leased: done, it goes back to waiting instead (the outbox's rule).
+    again: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class WorkerBeat(Base):

@@ -100,8 +100,8 @@ class WatchService:
             self._last_scan = time.monotonic()
         for path in self.tracker.stable():
             self._take(path)
+        self._renew()  # first: after a long pause (the database away) leases in hand lapse
         self._claim(runner, 2 * runner.jobs - runner.busy)
-        self._renew()
         if time.monotonic() - self._indexed > INDEX_EVERY:
             self._indexed = time.monotonic()
             searching.index_queued(self.db, self.owner, limit=20)  # what failed to index before
@@ -111,7 +111,7 @@ class WatchService:
             once
             and not runner.busy
             and not len(self.tracker)
-            and processing.count_waiting(self.db) == 0
+            and processing.count_waiting(self.db, self.owner) == 0
         )
 
     def _give_back(self) -> None:
@@ -145,6 +145,10 @@ class WatchService:
             except HosoError as exc:
                 log.error("could not quarantine document %s: %s", gone.document_id, exc)
         for claim in claims:
+            if str(claim.document_id) in self.claims:
+                # Still being read here (its lease lapsed and came back): one run is enough.
+                processing.give_back(self.db, [claim])
+                continue
             job = processing.job_for(claim, settings)
             self.claims[job.key] = claim
             runner.submit(job)
@@ -258,6 +262,16 @@ class WatchService:
                 log.warning("document %s failed: %s", claim.document_id, reason)
         except work.LeaseLost as exc:
             log.warning("document %s: %s", claim.document_id, exc.message)
+        except DatabaseError as exc:
+            # Not the document's fault: it goes back to the queue (or, with the database
+            # away, its lease runs out and it is taken again).
+            log.error("could not record document %s: %s", claim.document_id, exc)
+            try:
+                processing.requeue(self.db, self.settings, claim, str(exc))
+            except HosoError as again:
+                log.error(
+                    "document %s will be retried when its lease ends: %s", claim.document_id, again
+                )
         except HosoError as exc:
             log.error("could not record document %s: %s", claim.document_id, exc)
             processing.record_failure(self.db, self.settings, claim, str(exc))
