@@ -75,8 +75,16 @@ def test_two_watchers_a_kill_and_a_cron_run_process_each_document_once(
         docs = rows(url, "SELECT id, state, attempts, page_count FROM documents ORDER BY id")
         assert [(d[1], d[3]) for d in docs] == [("ready", 1)] * 8, docs
         assert all(1 <= int(str(d[2])) <= 2 for d in docs), docs  # retried only if killed on
-        items = rows(url, "SELECT subject_id, state FROM work_items ORDER BY subject_id")
+        items = rows(
+            url,
+            "SELECT subject_id, state FROM work_items WHERE kind = 'process' ORDER BY subject_id",
+        )
         assert items == [(d[0], "done") for d in docs]  # one item each, all finished
+        # Each document's indexing is done, or (a watcher stopped right after recording it)
+        # still queued for the next one: never failed, never missing.
+        indexed = rows(url, "SELECT subject_id, state FROM work_items WHERE kind = 'index'")
+        assert sorted({subject for subject, _ in indexed}) == [d[0] for d in docs]
+        assert {state for _, state in indexed} <= {"done", "waiting", "leased"}
         assert rows(url, "SELECT count(*) FROM pages") == [(8,)]  # no page recorded twice
         filed = sorted((tmp_path / "archive" / "documents").rglob("*.pdf"))
         assert len(filed) == 8, filed  # no orphan from the killed watcher

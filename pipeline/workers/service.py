@@ -38,6 +38,7 @@ class WatchService:
         self._failures: dict[Path, int] = {}
         self._renewed = 0.0  # beat at the first turn
         self._indexed = 0.0
+        self._stop = threading.Event()
         self._last_scan = time.monotonic()
 
     def run(self, stop: threading.Event, *, once: bool = False) -> None:
@@ -47,6 +48,7 @@ class WatchService:
         worker died are taken over when the lease runs out (at once, for a worker of this
         machine whose process is gone).
         """
+        self._stop = stop
         settings = self.settings
         watcher = InboxWatcher(
             settings.inbox_dir,
@@ -243,6 +245,11 @@ class WatchService:
                     len(outcome.result.pages),
                     state,
                 )
+            elif outcome.error_type == "WorkerCrashed" and self._stop.is_set():
+                # Stopping: the Ctrl-C that stops this service reached the workers too. The
+                # document did nothing wrong; it goes back untried, due at once.
+                processing.give_back(self.db, [claim])
+                log.info("document %s handed back: the service is stopping", claim.document_id)
             elif (
                 outcome.error_type == "WorkerCrashed"
                 and claim.attempts < self.settings.workers.max_attempts
