@@ -39,3 +39,23 @@ def test_names_keep_vietnamese_and_avoid_collisions(tmp_path: Path) -> None:
     assert safe_name("Quyết định 215/QĐ-CCTHADS.pdf") == "Quyết định 215_QĐ-CCTHADS.pdf"
     (tmp_path / "a.pdf").write_bytes(b"")
     assert unique_path(tmp_path, "a.pdf").name == "a (2).pdf"
+
+
+def test_a_staged_file_is_linked_into_place_never_over_another(tmp_path: Path) -> None:
+    from pipeline.archive.store import link_into_place, stage_file
+    from pipeline.errors import StorageError
+
+    source = tmp_path / "searchable.pdf"
+    source.write_bytes(b"%PDF-1.7 the searchable copy")
+    folder = tmp_path / "archive" / "documents" / "Kệ 1"
+    staged, digest = stage_file(source, folder, "a1b2")
+    assert staged.parent == folder and staged.name.startswith(".")  # hidden from readers
+    target = folder / "000001-scan.pdf"
+    target.write_bytes(b"filed by someone else")
+    with pytest.raises(StorageError):
+        link_into_place(staged, target)
+    assert target.read_bytes() == b"filed by someone else"  # untouched
+    target.unlink()
+    link_into_place(staged, target)
+    assert target.read_bytes() == b"%PDF-1.7 the searchable copy" and not staged.exists()
+    assert digest == hashlib.sha256(target.read_bytes()).hexdigest()

@@ -110,6 +110,54 @@ def place_file(source: Path, target: Path) -> StoredFile:
     return StoredFile(target, sha, target.stat().st_size, created=True)
 
 
+def stage_file(source: Path, folder: Path, tag: str) -> tuple[Path, str]:
+    """Copy ``source`` durably into ``folder`` under a hidden name only this writer uses.
+
+    The slow part of filing (copy, fsync, hash) done before the transaction that records the
+    file, so a database's write lock is never held while a large PDF is copied. Returns the
+    staged path and its SHA-256; :func:`link_into_place` gives it its final name.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f".{source.name}.{tag}.tmp"
+    try:
+        shutil.copyfile(source, staged)
+        with staged.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        return staged, sha256_of(staged)
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise StorageError(
+            f"The file {source.name} could not be written to the archive ({exc.strerror or exc})."
+        ) from exc
+
+
+def link_into_place(staged: Path, target: Path) -> None:
+    """Give a staged file the name ``target``, never over an existing file, durably.
+
+    A hard link is atomic and fails if the name is taken; on a share without hard links the
+    name is checked and the file renamed (the caller's lease keeps other writers off).
+    """
+    try:
+        try:
+            os.link(staged, target)
+        except FileExistsError:
+            raise
+        except OSError:
+            if target.exists():
+                raise FileExistsError(target) from None
+            os.rename(staged, target)
+        _fsync_dir(target.parent)
+    except FileExistsError as exc:
+        raise StorageError(
+            f"The archive already holds {target}; hoso never overwrites archived files."
+        ) from exc
+    except OSError as exc:
+        raise StorageError(
+            f"The file {target.name} could not be written to the archive ({exc.strerror or exc})."
+        ) from exc
+    staged.unlink(missing_ok=True)
+
+
 def unique_path(folder: Path, name: str) -> Path:
     """``folder/name``, or ``folder/name (2)`` and so on when that is taken."""
     candidate = folder / name

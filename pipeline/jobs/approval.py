@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.archive.store import safe_name, sha256_of
-from pipeline.errors import HosoError, NotAllowed, NotFound, StorageError
+from pipeline.archive.store import link_into_place, safe_name, sha256_of
+from pipeline.errors import HosoError, NotAllowed, NotFound
 from pipeline.jobs import audit, work
 from pipeline.records import states
 from pipeline.records.database import Database
@@ -427,30 +427,6 @@ def _plan(db: Database, settings: Settings, document_id: int, item_id: int, owne
     return _Plan(document_id, source, target, version, item_id, owner)
 
 
-def _place(partial: Path, target: Path) -> None:
-    """Give ``partial`` the name ``target``, never over an existing file."""
-    try:
-        os.link(partial, target)  # atomic, and fails if the name is taken
-    except FileExistsError as exc:
-        raise StorageError(f"{target} exists already; the archive is never overwritten.") from exc
-    except OSError:
-        # A share without hard links: check, then rename (the lease keeps other signers off).
-        if target.exists():
-            raise StorageError(
-                f"{target} exists already; the archive is never overwritten."
-            ) from None
-        os.rename(partial, target)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a new name in ``folder`` survive a power cut."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str) -> dict[str, Any]:
     """File a signed copy and record it (version, hash, audit entry, end of the lease) at once.
 
@@ -466,9 +442,8 @@ def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str)
             work.finish(session, plan.item_id, plan.owner)  # LeaseLost: someone else signs it
             doc = session.get(Document, plan.document_id)
             assert doc is not None
-            _place(plan.partial, target)
+            link_into_place(plan.partial, target)  # never over a file
             filed = True
-            _fsync_dir(target.parent)
             relative = str(target.relative_to(settings.archive_dir))
             doc.versions.append(
                 SignedVersion(

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.archive.store import place_file, safe_name, unique_path
+from pipeline.archive.store import link_into_place, safe_name, stage_file, unique_path
 from pipeline.chain import DocumentResult, page_marks
 from pipeline.errors import NotFound
 from pipeline.extract import Extraction
@@ -147,14 +147,17 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
     """File the searchable PDF and store the pages, in one transaction."""
     assert result.output is not None
     target = archive_name(settings, claim.document_id, claim.batch, claim.name)
-    placed = None
+    # Copied and hashed before the transaction: the write lock is held only for the rename.
+    staged, sha256 = stage_file(result.output, target.parent, claim.owner.rsplit(":", 1)[-1])
+    placed = False
     try:
         with db.session() as session:
             doc = session.get(Document, claim.document_id)
             if doc is None:
                 raise NotFound(f"Document {claim.document_id} disappeared from the database.")
             work.finish(session, claim.item_id, claim.owner)  # LeaseLost: another worker has it
-            placed = place_file(result.output, target)
+            link_into_place(staged, target)
+            placed = True
             doc.pages = [
                 Page(
                     index=p.index,
@@ -191,15 +194,17 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
                 store_fields(doc, result.fields)
             doc.flags = [flag.as_dict() for flag in result.flags]
             doc.output_path = str(target.relative_to(settings.archive_dir))
-            doc.output_sha256 = placed.sha256
+            doc.output_sha256 = sha256
             states.move(doc, State.READY)
             doc.error = None
             doc.processed_at = utcnow()
             searching.queue_index(session, doc.id)
     except BaseException:
-        if placed is not None:
+        if placed:
             target.unlink(missing_ok=True)
         raise
+    finally:
+        staged.unlink(missing_ok=True)
     searching.index_after_commit(db, claim.document_id)  # after the commit, never ahead of it
     return target
 
