@@ -6,6 +6,7 @@ import json
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 from pipeline.jobs import audit
 from pipeline.records.database import Database
@@ -108,7 +109,6 @@ def test_review_approve_sign_and_verify_the_archive(
 
 def test_a_large_approval_signs_in_parallel(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from pipeline.jobs import approval
-    from pipeline.records.models import Batch, Document, State
     from pipeline.signing.keys import make_dev_pki
     from pipeline.signing.verify import check_pdf, load_roots
 
@@ -122,28 +122,8 @@ def test_a_large_approval_signs_in_parallel(make_settings, tmp_path: Path) -> No
             "trust_roots": [str(pki.ca_cert)],
         },
     )
-    sample = tmp_path / "sample.pdf"
-    import img2pdf
-    from PIL import Image
-
-    Image.new("L", (200, 280), 255).save(tmp_path / "blank.png", dpi=(72, 72))
-    sample.write_bytes(img2pdf.convert([str(tmp_path / "blank.png")]))
     db = Database.open(settings.resolved_database_url, 10)
-    with db.session() as session:
-        batch = Batch(name="lớn")
-        for k in range(5):
-            rel = f"documents/lớn/{k}.pdf"
-            (settings.archive_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(sample, settings.archive_dir / rel)
-            session.add(
-                Document(
-                    batch=batch,
-                    original_name=f"{k}.pdf",
-                    sha256=f"{k:064d}",
-                    output_path=rel,
-                    state=State.READY.value,
-                )
-            )
+    ready_documents(settings, db, tmp_path, "lớn", 5)
     approval.add_user(db, "truong", "officer", "admin")
     report = approval.approve(db, settings, "lớn", "truong", exclude=[])
     assert len(report.signed) == 5 and not report.refused
@@ -151,3 +131,31 @@ def test_a_large_approval_signs_in_parallel(make_settings, tmp_path: Path) -> No
     for item in report.signed:
         (check,) = check_pdf(Path(item["path"]), roots)
         assert check.ok
+
+
+def ready_documents(settings: Any, db: Database, scratch: Path, batch: str, count: int) -> None:
+    """``count`` one-page documents ready for approval in ``batch``, their PDFs in the archive."""
+    import img2pdf
+    from PIL import Image
+
+    from pipeline.archive.store import safe_name
+    from pipeline.records.models import Batch, Document, State
+
+    Image.new("L", (200, 280), 255).save(scratch / "blank.png", dpi=(72, 72))
+    sample = scratch / "sample.pdf"
+    sample.write_bytes(img2pdf.convert([str(scratch / "blank.png")]))
+    with db.session() as session:
+        row = Batch(name=batch)
+        for k in range(count):
+            rel = f"documents/{safe_name(batch)}/{k}.pdf"
+            (settings.archive_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(sample, settings.archive_dir / rel)
+            session.add(
+                Document(
+                    batch=row,
+                    original_name=f"{k}.pdf",
+                    sha256=f"{k:064d}",
+                    output_path=rel,
+                    state=State.READY.value,
+                )
+            )

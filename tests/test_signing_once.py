@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,9 +12,10 @@ from sqlalchemy import func, select
 
 from pipeline.jobs import approval
 from pipeline.records.database import Database
-from pipeline.records.models import Batch, Document, SignedVersion, State
+from pipeline.records.models import Document, SignedVersion, State
 from pipeline.settings import Settings
 from tests.conftest import postgres_schema
+from tests.test_approval import ready_documents
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,7 +34,7 @@ def office(
     def ready(url: str) -> tuple[Settings, Database]:
         settings = make_settings(jobs=1, signing=signing, database_url=url)
         db = Database.open(settings.resolved_database_url, 15)
-        _documents(settings, db, tmp_path, 6)
+        ready_documents(settings, db, tmp_path, "Kệ 7", 6)
         approval.add_user(db, "truong", "officer", "admin")
         return settings, db
 
@@ -47,30 +47,6 @@ def office(
         settings, db = ready(url)
         yield settings, db
         db.close()
-
-
-def _documents(settings: Settings, db: Database, tmp_path: Path, count: int) -> None:
-    import img2pdf
-    from PIL import Image
-
-    Image.new("L", (200, 280), 255).save(tmp_path / "blank.png", dpi=(72, 72))
-    sample = tmp_path / "sample.pdf"
-    sample.write_bytes(img2pdf.convert([str(tmp_path / "blank.png")]))
-    with db.session() as session:
-        batch = Batch(name="Kệ 7")
-        for k in range(count):
-            rel = f"documents/ke7/{k}.pdf"
-            (settings.archive_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(sample, settings.archive_dir / rel)
-            session.add(
-                Document(
-                    batch=batch,
-                    original_name=f"{k}.pdf",
-                    sha256=f"{k:064d}",
-                    output_path=rel,
-                    state=State.READY.value,
-                )
-            )
 
 
 def test_two_approvals_at_the_same_moment_sign_each_document_once(

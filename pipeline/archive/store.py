@@ -89,24 +89,11 @@ def store_original(source: Path, originals_dir: Path, suffix: str) -> StoredFile
 
 def place_file(source: Path, target: Path) -> StoredFile:
     """Move a finished file to ``target`` durably; refuses to overwrite an existing file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise StorageError(
-            f"The archive already holds {target}; hoso never overwrites archived files."
-        )
-    tmp = target.with_name(f".{target.name}.tmp")
+    staged, sha = stage_file(source, target.parent, "place")
     try:
-        shutil.copyfile(source, tmp)
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        sha = sha256_of(tmp)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(
-            f"The file {target.name} could not be written to the archive ({exc.strerror or exc})."
-        ) from exc
+        link_into_place(staged, target)
+    finally:
+        staged.unlink(missing_ok=True)
     return StoredFile(target, sha, target.stat().st_size, created=True)
 
 

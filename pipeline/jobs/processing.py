@@ -77,6 +77,8 @@ def claim_received(
     expired: list[Expired] = []
     if limit <= 0:
         return claims, expired
+    if not work.anything_to_claim(db, work.PROCESS, owner):
+        return claims, expired  # the idle watcher's every turn: a read, no write lock
     options = settings.workers
     with db.session() as session:
         work.begin_claim(session)

@@ -37,13 +37,8 @@ def _index(index: SearchIndex, doc: Document, *, replace: bool = True) -> None:
     index.add(doc.id, [p.text for p in doc.pages], _fields_text(doc), replace=replace)
 
 
-def index_document(db: Database, document_id: int) -> None:
-    """Index one stored document (after its commit), or forget it if it is not searchable."""
-    with db.session() as session:
-        _index_in(session, document_id)
-
-
 def _index_in(session: Session, document_id: int) -> None:
+    """Index one stored document, or forget it if it is not searchable."""
     doc = session.get(Document, document_id)
     index = open_index(session.connection())
     if doc is None or doc.state not in SEARCHABLE:
@@ -77,6 +72,8 @@ def index_queued(
     database, so either both happen or neither. A failure waits and is tried again, and after
     ``max_attempts`` it is failed with the reason (``hoso search reindex`` catches up).
     """
+    if subjects is None and not work.anything_to_claim(db, INDEX, owner):
+        return 0
     with db.session() as session:
         work.begin_claim(session)
         items = work.claim(session, INDEX, owner, limit, lease_seconds, subjects=subjects)

@@ -161,21 +161,41 @@ def claim(
     )
 
 
+def anything_to_claim(db: Database, kind: str, owner: str) -> bool:
+    """Whether :func:`claim` would find work.
+
+    Read only, so an idle worker polling the queue never takes SQLite's write lock
+    (``BEGIN IMMEDIATE``) for nothing.
+    """
+    now = utcnow()
+    with db.session() as session:
+        if _dead_here(session, kind):
+            return True
+        found = session.scalar(
+            select(WorkItem.id).where(WorkItem.kind == kind, _due(now, owner)).limit(1)
+        )
+        return found is not None
+
+
+def _dead_here(session: Session, kind: str) -> list[int]:
+    """Items of ``kind`` leased to processes of this machine that are gone."""
+    held = session.execute(
+        select(WorkItem.id, WorkItem.owner).where(
+            WorkItem.kind == kind,
+            WorkItem.state == WorkState.LEASED.value,
+            WorkItem.owner.like(f"{socket.gethostname()}:%"),
+        )
+    ).all()
+    return [item_id for item_id, owner in held if owner and not alive(owner)]
+
+
 def _expire_dead_here(session: Session, kind: str, now: datetime) -> None:
     """End at once the leases of workers of this machine whose process is gone.
 
     A watcher restarted after a crash would otherwise wait out its predecessor's leases; on
     another machine nothing can be known of a process, and its leases run their course.
     """
-    host = socket.gethostname()
-    held = session.execute(
-        select(WorkItem.id, WorkItem.owner).where(
-            WorkItem.kind == kind,
-            WorkItem.state == WorkState.LEASED.value,
-            WorkItem.owner.like(f"{host}:%"),
-        )
-    ).all()
-    dead = [item_id for item_id, owner in held if owner and not alive(owner)]
+    dead = _dead_here(session, kind)
     if dead:
         session.execute(
             update(WorkItem)
@@ -245,23 +265,8 @@ def fail(session: Session, item_id: int, owner: str, error: str) -> None:
 
 def retry_later(session: Session, item_id: int, owner: str, error: str, delay: float) -> None:
     """Give the item back to the queue, due again in ``delay`` seconds."""
-    result = session.execute(
-        update(WorkItem)
-        .where(
-            WorkItem.id == item_id,
-            WorkItem.owner == owner,
-            WorkItem.state == WorkState.LEASED.value,
-        )
-        .values(
-            state=WorkState.WAITING.value,
-            owner=None,
-            lease_until=None,
-            last_error=error,
-            not_before=utcnow() + timedelta(seconds=delay),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    back = _handed_back(utcnow() + timedelta(seconds=delay))
+    if not _while_held(session, item_id, owner, last_error=error, **back):
         raise LeaseLost(item_id, owner)
 
 
@@ -270,20 +275,33 @@ def release(session: Session, item_id: int, owner: str) -> bool:
 
     Returns whether ``owner`` still held it.
     """
+    return _while_held(
+        session, item_id, owner, attempts=WorkItem.attempts - 1, **_handed_back(utcnow())
+    )
+
+
+def _handed_back(due: datetime) -> dict[str, object]:
+    """The values of an item back in the queue, due at ``due``."""
+    return {"state": WorkState.WAITING.value, "owner": None, "lease_until": None, "not_before": due}
+
+
+def _while_held(
+    session: Session, item_id: int, holder: str, *also: ColumnElement[bool], **values: object
+) -> bool:
+    """Update the item only if ``holder`` still holds its lease (and ``also``); whether it did.
+
+    The one check every change of a leased item makes: a worker whose lease was taken over
+    changes nothing.
+    """
     result = session.execute(
         update(WorkItem)
         .where(
             WorkItem.id == item_id,
-            WorkItem.owner == owner,
+            WorkItem.owner == holder,
             WorkItem.state == WorkState.LEASED.value,
+            *also,
         )
-        .values(
-            state=WorkState.WAITING.value,
-            owner=None,
-            lease_until=None,
-            attempts=WorkItem.attempts - 1,
-            not_before=utcnow(),
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
@@ -292,38 +310,21 @@ def release(session: Session, item_id: int, owner: str) -> bool:
 def _settle(
     session: Session, item_id: int, owner: str, state: WorkState, error: str | None
 ) -> None:
-    if state is WorkState.DONE:
-        # Queued again while it was being done (the subject changed meanwhile): due at once.
-        again = session.execute(
-            update(WorkItem)
-            .where(
-                WorkItem.id == item_id,
-                WorkItem.owner == owner,
-                WorkItem.state == WorkState.LEASED.value,
-                WorkItem.again.is_(True),
-            )
-            .values(
-                state=WorkState.WAITING.value,
-                owner=None,
-                lease_until=None,
-                again=False,
-                not_before=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(again, "rowcount", 0) == 1:
-            return
-    result = session.execute(
-        update(WorkItem)
-        .where(
-            WorkItem.id == item_id,
-            WorkItem.owner == owner,
-            WorkItem.state == WorkState.LEASED.value,
-        )
-        .values(state=state.value, lease_until=None, finished_at=utcnow(), last_error=error)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    # Queued again while it was being done (the subject changed meanwhile): due at once.
+    if state is WorkState.DONE and _while_held(
+        session, item_id, owner, WorkItem.again.is_(True), again=False, **_handed_back(utcnow())
+    ):
+        return
+    now = utcnow()
+    if not _while_held(
+        session,
+        item_id,
+        owner,
+        state=state.value,
+        lease_until=None,
+        finished_at=now,
+        last_error=error,
+    ):
         raise LeaseLost(item_id, owner)
 
 
@@ -445,6 +446,29 @@ class QueueState:
                 for w in self.workers
             ],
         }
+
+
+def stalled(db: Database, kind: str = PROCESS) -> bool:
+    """:attr:`QueueState.stalled` in two small queries, for every page the web serves."""
+    now = utcnow()
+    with db.session() as session:
+        due = session.scalar(
+            select(WorkItem.id)
+            .where(
+                WorkItem.kind == kind,
+                WorkItem.state == WorkState.WAITING.value,
+                WorkItem.not_before <= now,
+            )
+            .limit(1)
+        )
+        if due is None:
+            return False
+        seen = session.scalar(
+            select(WorkerBeat.name)
+            .where(WorkerBeat.seen_at >= now - timedelta(seconds=SEEN_WITHIN))
+            .limit(1)
+        )
+        return seen is None
 
 
 def queue_state(db: Database, kind: str = PROCESS) -> QueueState:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -361,30 +362,25 @@ class VotingRecognizer:
             image, dpi, boxes, tessdata=self.tessdata, languages=self.languages, deadline=deadline
         )
         own = [fit.get(b, b) for b in boxes]
+
+        def again(at: list[int], where: list[Box], **how: Any) -> None:
+            """Read the lines ``at`` once more, in ``where``, and keep the better readings."""
+            if at:
+                read = tesseract.read_lines(
+                    image,
+                    dpi,
+                    where,
+                    tessdata=self.tessdata,
+                    languages=self.languages,
+                    deadline=deadline,
+                    **how,
+                )
+                self._keep_better(first, at, read)
+
         unsure = [k for k, words in enumerate(first) if _weak(words) and own[k] != boxes[k]]
-        if unsure:
-            again = tesseract.read_lines(
-                image,
-                dpi,
-                [boxes[k] for k in unsure],
-                tessdata=self.tessdata,
-                languages=self.languages,
-                deadline=deadline,
-                bands=[(own[k][1], own[k][3]) for k in unsure],
-            )
-            self._keep_better(first, unsure, again)
+        again(unsure, [boxes[k] for k in unsure], bands=[(own[k][1], own[k][3]) for k in unsure])
         small = [k for k, b in enumerate(boxes) if (b[3] - b[1]) * 300 < self.small_line * dpi]
-        if small:
-            again = tesseract.read_lines(
-                image,
-                dpi,
-                [own[k] for k in small],
-                tessdata=self.tessdata,
-                languages=self.languages,
-                deadline=deadline,
-                scale=2.0,
-            )
-            self._keep_better(first, small, again)
+        again(small, [own[k] for k in small], scale=2.0)
         second = trueocr.read_lines(gray, boxes)
         voted = [
             vote_line(mine, theirs, box, judge)

@@ -92,7 +92,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 def _stalled(request: Request) -> bool:
     """Whether documents wait and no watcher has been seen for a minute (shown as a banner)."""
     try:
-        return work.queue_state(web(request).db).stalled
+        return work.stalled(web(request).db)
     except HosoError:
         return False  # the page itself will say what is wrong with the database
 
