@@ -7,6 +7,7 @@ never taken over; one that runs out is, and the worker that lost it cannot finis
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -64,6 +65,7 @@ def test_many_workers_claiming_at_once_never_share_an_item(db: Database) -> None
                 if not items:
                     break
                 mine += [item.subject_id for item in items]
+                time.sleep(0.01)  # the work itself, during which the others claim
         except BaseException as exc:
             errors.append(exc)
         got[name] = mine
