@@ -76,6 +76,12 @@ class DatabaseError(HosoError):
     exit_code = 7
 
 
+class BrokerError(HosoError):
+    """The message broker (Redis, RabbitMQ) could not be reached or refused a message."""
+
+    exit_code = 14
+
+
 class StorageError(HosoError):
     """A file could not be written to or read from the archive or inbox."""
 

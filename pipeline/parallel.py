@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import cv2
 
@@ -31,6 +32,7 @@ from pipeline.extract import Extraction
 from pipeline.imaging.sources import DocumentPlan
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def _end_with_parent(parent: int) -> None:
         os._exit(0)
 
 
-def _safe(step: Callable[..., object], *args: object) -> object:
+def safe(step: Callable[..., object], *args: object) -> object:
     """Run a step in a worker so that any failure comes back as a HosoError, never a crash."""
     try:
         return step(*args)
@@ -115,6 +117,56 @@ def _fields(source: Path, pages: tuple[chain.PageResult, ...]) -> Extraction | N
     except Exception:  # a rule bug must not lose a processed scan; it is logged loudly
         log.exception("Could not extract fields from %s; the text is kept without them.", source)
         return None
+
+
+def document_result(
+    job: Job, plan: DocumentPlan, pages: dict[int, chain.PageResult], output: Path | None
+) -> chain.DocumentResult:
+    """The document's result once every page is read (and the PDF written, if asked)."""
+    ordered = tuple(pages[i] for i in range(plan.page_count))
+    return chain.DocumentResult(
+        job.source, plan.media_type, ordered, output, _fields(job.source, ordered)
+    )
+
+
+def failure(job: Job, exc: BaseException) -> Outcome:
+    """The outcome of a job a step of which raised ``exc`` (in a worker or here)."""
+    if isinstance(exc, BrokenProcessPool | KeyboardInterrupt | SystemExit):
+        return Outcome(
+            job, None, "The worker process reading this file stopped unexpectedly.", "WorkerCrashed"
+        )
+    message = (
+        str(exc)
+        if isinstance(exc, HosoError)
+        else (f"An unexpected error stopped the processing ({type(exc).__name__}: {exc}).")
+    )
+    return Outcome(job, None, message, type(exc).__name__)
+
+
+def run_here(job: Job, options: chain.ChainOptions, plan: DocumentPlan | None = None) -> Outcome:
+    """Process ``job`` in this process, step by step (a Celery task reading a short document).
+
+    ``plan``: the document's plan, when the caller made it already.
+    """
+    try:
+        if plan is None:
+            plan = _checked(safe(chain.plan, job.source, job.work_dir, options), DocumentPlan)
+        pages = {
+            i: _checked(safe(chain.read_page, plan, i, options), chain.PageResult)
+            for i in range(plan.page_count)
+        }
+        output = None
+        if job.out is not None:
+            ordered = [pages[i] for i in range(plan.page_count)]
+            output = _checked(safe(chain.assemble, plan, ordered, job.out, options), Path)
+        return Outcome(job, document_result(job, plan, pages, output))
+    except Exception as exc:
+        return failure(job, exc)
+
+
+def _checked(value: object, kind: type[_T]) -> _T:
+    assert isinstance(value, kind)
+    return value
 
 
 def discard_work(job: Job, keep: bool) -> None:
@@ -173,13 +225,13 @@ class Runner:
     ) -> None:
         assert self._pool is not None, "Runner must be used as a context manager"
         try:
-            future = self._pool.submit(_safe, fn, *args)
+            future = self._pool.submit(safe, fn, *args)
         except BrokenProcessPool:
             # A worker died (a crash inside a native library); the pool cannot be reused.
             log.error("a worker process died; starting a new pool")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = self._new_pool()
-            future = self._pool.submit(_safe, fn, *args)
+            future = self._pool.submit(safe, fn, *args)
         self._futures[future] = (progress, step, index)
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -239,14 +291,7 @@ class Runner:
 
     def _finish(self, progress: _Progress, output: Path | None) -> Outcome:
         assert progress.plan is not None
-        pages = tuple(progress.pages[i] for i in range(progress.plan.page_count))
-        result = chain.DocumentResult(
-            progress.job.source,
-            progress.plan.media_type,
-            pages,
-            output,
-            _fields(progress.job.source, pages),
-        )
+        result = document_result(progress.job, progress.plan, progress.pages, output)
         self._close(progress)
         return Outcome(progress.job, result)
 
@@ -257,19 +302,7 @@ class Runner:
                 future.cancel()
                 del self._futures[future]
         self._close(progress)
-        if isinstance(exc, BrokenProcessPool | KeyboardInterrupt | SystemExit):
-            return Outcome(
-                progress.job,
-                None,
-                "The worker process reading this file stopped unexpectedly.",
-                "WorkerCrashed",
-            )
-        message = (
-            str(exc)
-            if isinstance(exc, HosoError)
-            else (f"An unexpected error stopped the processing ({type(exc).__name__}: {exc}).")
-        )
-        return Outcome(progress.job, None, message, type(exc).__name__)
+        return failure(progress.job, exc)
 
     def _close(self, progress: _Progress) -> None:
         self._open.pop(progress.job.key, None)

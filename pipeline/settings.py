@@ -44,6 +44,25 @@ class WorkersSettings(_Section):
     )
     max_attempts: int = Field(3, ge=1, description="tries before a document is failed for good")
     retry_seconds: float = Field(30.0, ge=0, description="wait before a retry, doubled each time")
+    engine: Literal["local", "celery"] = Field(
+        "local",
+        description="local: the watcher's own process pool; celery: `hoso worker`s on a broker",
+    )
+    broker: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery's broker: redis://... or amqp://..."
+    )
+    fanout_pages: int = Field(
+        8, ge=2, description="a document with this many pages is read page by page by all workers"
+    )
+    tasks_per_child: int = Field(
+        0, ge=0, description="a Celery worker child is replaced after this many tasks; 0 never"
+    )
+    memory_per_child_mb: int = Field(
+        1500, ge=0, description="a Celery worker child is replaced above this memory; 0 never"
+    )
+    spool: Path | None = Field(
+        None, description="shared work folder all workers mount; default <archive>/.spool"
+    )
 
 
 class OcrSettings(_Section):
@@ -225,6 +244,16 @@ class Settings(BaseSettings):
     def work_root(self) -> Path:
         """Per-job work folders."""
         return self.path(self.work_dir)
+
+    @property
+    def spool_dir(self) -> Path:
+        """Work shared by the machines of a Celery cluster: plans and pages of fanned-out documents.
+
+        It must be on the shared mount every worker sees, as the archive is.
+        """
+        if self.workers.spool is None:
+            return self.archive_dir / ".spool"
+        return self.path(self.workers.spool)
 
     @property
     def previews_dir(self) -> Path:

@@ -262,6 +262,61 @@ def watch(
 
 
 @app.command()
+def worker(
+    ctx: typer.Context,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", help="processes; 0 = the setting `jobs`")
+    ] = 0,
+    queues: Annotated[
+        str, typer.Option("--queues", "-Q", help="which queues this worker takes work from")
+    ] = "hoso.ocr,hoso.pages,hoso.index",
+) -> None:
+    """Read documents for a cluster (`workers.engine: celery`), on this machine or another.
+
+    It takes its work from the broker (`workers.broker`), reads originals from the shared
+    archive and records results in the shared database; `hoso watch` or `hoso serve` announce
+    the work. Ctrl-C finishes the pages in hand, then stops.
+    """
+    with reported():
+        c = context_of(ctx)
+        settings = c.settings
+        setup_logging(settings.log_level)
+        from pipeline.jobs import work
+        from pipeline.ocr.engines import check_installed
+        from pipeline.workers import celery_app
+
+        check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
+        warn_if_degraded(settings)
+        c.db  # noqa: B018 - opened (and migrated) once here, before the children are forked
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # the processes are the parallelism
+        app_ = celery_app.make_app(settings)
+        name = work.worker_name()
+        beating = celery_app.Beating(settings, name)
+        beating.start()
+        logging.getLogger("hoso").info(
+            "hoso %s worker %s on %s, queues %s", __version__, name, settings.workers.broker, queues
+        )
+        try:
+            app_.worker_main(
+                [
+                    "worker",
+                    "--queues",
+                    queues,
+                    "--concurrency",
+                    str(concurrency or settings.worker_count),
+                    "--hostname",
+                    f"hoso-{os.getpid()}@%h",
+                    "--loglevel",
+                    settings.log_level,
+                    "--without-gossip",
+                    "--without-mingle",
+                ]
+            )
+        finally:
+            beating.stop()
+
+
+@app.command()
 def status(
     ctx: typer.Context,
     as_json: JsonFlag = False,

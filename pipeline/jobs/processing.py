@@ -7,17 +7,18 @@ searchable PDF is placed into the archive and the rows written in one short tran
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.archive.store import link_into_place, safe_name, stage_file, unique_path
 from pipeline.chain import DocumentResult, page_marks
-from pipeline.errors import NotFound
+from pipeline.errors import DatabaseError, HosoError, NotFound
 from pipeline.extract import Extraction
-from pipeline.jobs import searching, work
+from pipeline.jobs import linking, searching, work
 from pipeline.jobs.intake import quarantine_file
-from pipeline.parallel import Job
+from pipeline.parallel import Job, Outcome
 from pipeline.records import states
 from pipeline.records.database import Database
 from pipeline.records.models import (
@@ -65,24 +66,32 @@ def count_waiting(db: Database, owner: str) -> int:
 
 
 def claim_received(
-    db: Database, settings: Settings, limit: int, owner: str
+    db: Database,
+    settings: Settings,
+    limit: int,
+    owner: str,
+    subjects: list[int] | None = None,
 ) -> tuple[list[Claim], list[Expired]]:
     """Lease up to ``limit`` documents to ``owner`` for processing, oldest first.
 
     A document whose previous worker died holding it (its lease ran out) is taken over; one
     that has been tried ``workers.max_attempts`` times is failed instead, with the reason, and
-    returned in the second list so its original can be set aside.
+    returned in the second list so its original can be set aside (:func:`set_aside`).
+    ``subjects``: only these documents (a Celery message names the one it is about).
     """
     claims: list[Claim] = []
     expired: list[Expired] = []
     if limit <= 0:
         return claims, expired
-    if not work.anything_to_claim(db, work.PROCESS, owner):
+    if subjects is None and not work.anything_to_claim(db, work.PROCESS, owner):
         return claims, expired  # the idle watcher's every turn: a read, no write lock
     options = settings.workers
     with db.session() as session:
         work.begin_claim(session)
-        for item in work.claim(session, work.PROCESS, owner, limit, options.lease_seconds):
+        taken = work.claim(
+            session, work.PROCESS, owner, limit, options.lease_seconds, subjects=subjects
+        )
+        for item in taken:
             doc = session.get(Document, item.subject_id)
             if doc is None or doc.state not in (State.RECEIVED.value, State.PROCESSING.value):
                 work.finish(session, item.id, owner)  # nothing left to do for it
@@ -118,22 +127,43 @@ def claim_received(
     return claims, expired
 
 
-def job_for(claim: Claim, settings: Settings) -> Job:
+def set_aside(expired: list[Expired], settings: Settings) -> None:
+    """Put a copy of each expired document's original in quarantine with the reason."""
+    for gone in expired:
+        log.warning("document %s failed: %s", gone.document_id, gone.reason)
+        try:
+            quarantine_file(
+                gone.original,
+                settings,
+                gone.batch,
+                gone.name,
+                gone.reason,
+                gone.document_id,
+                move=False,
+            )
+        except HosoError as exc:
+            log.error("could not quarantine document %s: %s", gone.document_id, exc)
+
+
+def job_for(claim: Claim, settings: Settings, root: Path | None = None) -> Job:
     """The runner job that processes a claimed document into its own work folder.
 
-    The folder is named for this claim (document, attempt, worker), so a worker that takes a
-    document over never touches the folder of the one it took over from. The job reads the
-    archived original through a link named like the clerk's file, so every message the chain
-    writes names the file the clerk dropped, not its hash.
+    The folder (under ``root``, the work folder by default) is named for this claim (document,
+    attempt, worker), so a worker that takes a document over never touches the folder of the
+    one it took over from. The job reads the archived original through a link named like the
+    clerk's file, so every message the chain writes names the file the clerk dropped, not its
+    hash. The link is relative: a folder in the shared spool reads the same on every machine,
+    wherever each mounts the archive.
     """
     tag = claim.owner.rsplit(":", 1)[-1]
-    work_dir = settings.work_root / f"doc-{claim.document_id}-{claim.attempts}-{tag}"
+    root = settings.work_root if root is None else root
+    work_dir = root / f"doc-{claim.document_id}-{claim.attempts}-{tag}"
     if work_dir.exists():
         shutil.rmtree(work_dir, ignore_errors=True)  # this very claim, interrupted
     work_dir.mkdir(parents=True)
     source = work_dir / "in" / safe_name(claim.name)
     source.parent.mkdir()
-    source.symlink_to(claim.original)
+    source.symlink_to(os.path.relpath(claim.original, source.parent))
     return Job(str(claim.document_id), source, work_dir, work_dir / "searchable.pdf")
 
 
@@ -284,3 +314,73 @@ def record_failure(db: Database, settings: Settings, claim: Claim, reason: str) 
         )
     except Exception as exc:
         log.error("could not quarantine document %s: %s", claim.document_id, exc)
+
+
+def _link(db: Database, document_id: int) -> str:
+    """Link a ready document to its case; a failure leaves it unlinked, never failed."""
+    try:
+        return linking.link_document(db, document_id)
+    except HosoError as exc:
+        log.error("document %s: could not link it to a case: %s", document_id, exc.message)
+        return "not linked (error)"
+
+
+def settle(
+    db: Database, settings: Settings, claim: Claim, outcome: Outcome, *, stopping: bool = False
+) -> None:
+    """Record what became of a claimed document, whichever worker read it; never raises.
+
+    Ready (and linked to its case); handed back untried when the worker is stopping; retried
+    after a worker crash, which may have been another document's; failed with its reason
+    otherwise. A worker whose lease was taken over records nothing. ``stopping``: this
+    service is shutting down, so a crashed worker process was stopped, not broken.
+    """
+    try:
+        if outcome.result is not None:
+            target = record_success(db, settings, claim, outcome.result)
+            state = _link(db, claim.document_id)
+            log.info(
+                "document %s ready: %s (%d pages), case link: %s",
+                claim.document_id,
+                target.name,
+                len(outcome.result.pages),
+                state,
+            )
+        elif outcome.error_type == "WorkerCrashed" and stopping:
+            # Stopping: the Ctrl-C that stops this service reached the workers too. The
+            # document did nothing wrong; it goes back untried, due at once.
+            give_back(db, [claim])
+            log.info("document %s handed back: the service is stopping", claim.document_id)
+        elif (
+            outcome.error_type == "WorkerCrashed" and claim.attempts < settings.workers.max_attempts
+        ):
+            reason = outcome.error or "A worker process crashed."
+            requeue(db, settings, claim, reason)
+            log.warning("document %s: worker crashed; retrying", claim.document_id)
+        else:
+            reason = outcome.error or "Processing failed for an unknown reason."
+            if outcome.error_type == "WorkerCrashed":
+                reason += (
+                    f" It happened {claim.attempts} times; the file is probably damaged."
+                    " Scan it again."
+                )
+            record_failure(db, settings, claim, reason)
+            log.warning("document %s failed: %s", claim.document_id, reason)
+    except work.LeaseLost as exc:
+        log.warning("document %s: %s", claim.document_id, exc.message)
+    except DatabaseError as exc:
+        # Not the document's fault: it goes back to the queue (or, with the database
+        # away, its lease runs out and it is taken again).
+        log.error("could not record document %s: %s", claim.document_id, exc)
+        try:
+            requeue(db, settings, claim, str(exc))
+        except HosoError as again:
+            log.error(
+                "document %s will be retried when its lease ends: %s", claim.document_id, again
+            )
+    except HosoError as exc:
+        log.error("could not record document %s: %s", claim.document_id, exc)
+        try:
+            record_failure(db, settings, claim, str(exc))
+        except HosoError as again:
+            log.error("document %s: %s", claim.document_id, again)

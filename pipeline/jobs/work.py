@@ -18,9 +18,11 @@ simply not taken.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +35,8 @@ from pipeline.records.database import Database
 from pipeline.records.models import OPEN_WORK, WorkerBeat, WorkItem, WorkState, utcnow
 
 PROCESS = "process"
+
+log = logging.getLogger(__name__)
 
 
 class LeaseLost(HosoError):
@@ -247,6 +251,89 @@ def renew(db: Database, owner: str, item_ids: Iterable[int], lease_seconds: floa
             .execution_options(synchronize_session=False)
         )
         return set(session.scalars(select(WorkItem.id).where(held)))
+
+
+class Renewing:
+    """Renew ``owner``'s lease on one item from a thread while a long step runs in this one.
+
+    A Celery task reads a whole document, or a page, in one call; without this its lease would
+    lapse mid-read and another worker would take the document over. :attr:`lost` says whether
+    the lease was lost meanwhile (the result must then be thrown away).
+    """
+
+    def __init__(self, db: Database, owner: str, item_id: int, lease_seconds: float) -> None:
+        self.db, self.owner, self.item_id, self.lease = db, owner, item_id, lease_seconds
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease", daemon=True)
+
+    def __enter__(self) -> Renewing:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(min(self.lease / 4, 15.0)):
+            try:
+                if self.item_id not in renew(self.db, self.owner, [self.item_id], self.lease):
+                    self.lost = True
+                    return
+            except HosoError as exc:  # the database away: try again; the lease may still hold
+                log.warning("could not renew the lease on item %s: %s", self.item_id, exc)
+
+
+def hand_over(
+    session: Session, item_id: int, owner: str, new_owner: str, lease_seconds: float
+) -> None:
+    """Pass a held lease to another holder name (a document fanned out to many workers)."""
+    until = utcnow() + timedelta(seconds=lease_seconds)
+    if not _while_held(session, item_id, owner, owner=new_owner, lease_until=until):
+        raise LeaseLost(item_id, owner)
+
+
+def to_send(
+    session: Session, kind: str, limit: int, resend_after: float | None
+) -> list[tuple[int, int]]:
+    """Items of ``kind`` that need a message to the broker now; marks them sent.
+
+    An item needs one when it became due (waiting past its time, or its lease ran out) after
+    its last message went, so a retry or a takeover is announced once, however often this is
+    asked. ``resend_after``: also send again what was sent that long ago and is still due (the
+    broker lost the message: a Redis restarted without its data); ``None`` when the broker's
+    queue is not empty and so still holds it. Returns (item id, subject id) pairs. Call
+    :func:`begin_claim` first in the same transaction: two dispatchers never send one item.
+    """
+    now = utcnow()
+    _expire_dead_here(session, kind, now)
+    waiting = and_(WorkItem.state == WorkState.WAITING.value, WorkItem.not_before <= now)
+    lapsed = and_(WorkItem.state == WorkState.LEASED.value, WorkItem.lease_until < now)
+    unsent = or_(
+        WorkItem.sent_at.is_(None),
+        and_(waiting, WorkItem.sent_at < WorkItem.not_before),
+        and_(lapsed, WorkItem.sent_at < WorkItem.lease_until),
+    )
+    if resend_after is not None:
+        unsent = or_(unsent, WorkItem.sent_at < now - timedelta(seconds=resend_after))
+    query = (
+        select(WorkItem.id, WorkItem.subject_id)
+        .where(WorkItem.kind == kind, or_(waiting, lapsed), unsent)
+        .order_by(WorkItem.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    found = [(int(i), int(s)) for i, s in session.execute(query).all()]
+    if found:
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.id.in_([i for i, _ in found]))
+            .values(sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return found
 
 
 def finish(session: Session, item_id: int, owner: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -78,7 +79,7 @@ def migrate(engine: Engine) -> str | None:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
         if current != head:
-            with engine.begin() as connection:
+            with _sqlite_lock(engine), engine.begin() as connection:
                 if engine.dialect.name == "postgresql":
                     # Several workers starting at once on one database: one migrates, the
                     # others wait here and then find nothing left to do.
@@ -95,6 +96,25 @@ def migrate(engine: Engine) -> str | None:
             "Check database_url in config.yaml and that the database server is running."
         ) from exc
     return head
+
+
+@contextlib.contextmanager
+def _sqlite_lock(engine: Engine) -> Iterator[None]:
+    """Several processes opening one new SQLite file at once: one migrates, the others wait.
+
+    (PostgreSQL has its advisory lock.) Alembic reads the revision again once it has the lock,
+    so a waiter finds nothing left to do.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class Database:

@@ -1,7 +1,8 @@
-"""The watch service: inbox watcher, intake, and the local process pool, in one loop.
+"""The watch service: inbox watcher and intake, and the engine that reads what it takes.
 
-One thread owns the database and the loop; the pool processes pages in other processes. Every
-state change is its own transaction, so a service killed at any point resumes where it was.
+One thread owns the database and the loop; the engine (:mod:`pipeline.workers.executors`) reads
+pages in other processes, on this machine or, with Celery, on others. Every state change is its
+own transaction, so a service killed at any point resumes where it was.
 """
 
 from __future__ import annotations
@@ -12,18 +13,16 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipeline.chain import ChainOptions
-from pipeline.errors import DatabaseError, HosoError
+from pipeline.errors import BrokerError, DatabaseError, HosoError
 from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, scan
 from pipeline.ingest.stability import StabilityTracker
-from pipeline.jobs import linking, processing, searching, work
+from pipeline.jobs import work
 from pipeline.jobs.intake import quarantine_file, take_file
-from pipeline.parallel import Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings
+from pipeline.workers.executors import CeleryExecutor, LocalExecutor, executor_for
 
 log = logging.getLogger(__name__)
-INDEX_EVERY = 5.0  # seconds between looks at the index queue (retries of failed indexing)
 
 
 class WatchService:
@@ -34,12 +33,11 @@ class WatchService:
         self.db = db
         self.owner = work.worker_name()
         self.tracker = StabilityTracker(settings.watch.stable_seconds)
-        self.claims: dict[str, processing.Claim] = {}
         self._failures: dict[Path, int] = {}
-        self._renewed = 0.0  # beat at the first turn
-        self._indexed = 0.0
+        self._beaten = 0.0  # beat at the first turn
         self._stop = threading.Event()
         self._last_scan = time.monotonic()
+        self.engine: LocalExecutor | CeleryExecutor | None = None
 
     def run(self, stop: threading.Event, *, once: bool = False) -> None:
         """Run the loop; with ``once``, return when the inbox and the queue are empty.
@@ -59,35 +57,37 @@ class WatchService:
         for path in scan(settings.inbox_dir, settings.quarantine_dir):
             self.tracker.touch(path)
         self._last_scan = time.monotonic()
-        options = ChainOptions.from_settings(settings)
+        engine = self.engine = executor_for(settings, self.db, self.owner, stop)
         failures = 0
         try:
-            with Runner(settings.worker_count, options) as runner:
-                while not stop.is_set():
-                    try:
-                        if self._step(runner, watcher, once):
-                            break
-                        failures = 0
-                    except DatabaseError as exc:
-                        # The database went away (restart, network): wait and carry on; the
-                        # leases in hand are renewed once it answers, or taken over if not.
-                        failures += 1
-                        pause = min(30.0, 0.5 * 2**failures)
-                        log.error("the database failed (%s); retrying in %.0f s", exc, pause)
-                        stop.wait(pause)
-                        continue
-                    if not runner.busy:
-                        stop.wait(min(0.5, settings.watch.poll_interval))
+            engine.open()
+            while not stop.is_set():
+                try:
+                    if self._step(engine, watcher, once):
+                        break
+                    failures = 0
+                except (DatabaseError, BrokerError) as exc:
+                    # The database or the broker went away (restart, network): wait and carry
+                    # on; the leases in hand are renewed once it answers, or taken over if not.
+                    failures += 1
+                    pause = min(30.0, 0.5 * 2**failures)
+                    log.error("%s; retrying in %.0f s", exc, pause)
+                    stop.wait(pause)
+                    continue
+                if not engine.busy:
+                    stop.wait(min(0.5, settings.watch.poll_interval))
         finally:
             watcher.stop()
-            self._give_back()
+            engine.close()
             try:
                 work.gone(self.db, self.owner)
             except HosoError as exc:
                 log.error("could not remove this watcher's heartbeat: %s", exc)
 
-    def _step(self, runner: Runner, watcher: InboxWatcher, once: bool) -> bool:
-        """One turn of the loop: take stable files, claim, renew, record. True: all done."""
+    def _step(
+        self, engine: LocalExecutor | CeleryExecutor, watcher: InboxWatcher, once: bool
+    ) -> bool:
+        """One turn of the loop: take stable files, let the engine work. True: all done."""
         settings = self.settings
         inbox, quarantine = settings.inbox_dir, settings.quarantine_dir
         for path in watcher.drain():
@@ -102,86 +102,17 @@ class WatchService:
             self._last_scan = time.monotonic()
         for path in self.tracker.stable():
             self._take(path)
-        self._renew()  # first: after a long pause (the database away) leases in hand lapse
-        self._claim(runner, 2 * runner.jobs - runner.busy)
-        if time.monotonic() - self._indexed > INDEX_EVERY:
-            self._indexed = time.monotonic()
-            searching.index_queued(self.db, self.owner, limit=20)  # what failed to index before
-        for outcome in runner.poll(timeout=0.5 if runner.busy else 0):
-            self._record(outcome)
-        return (
-            once
-            and not runner.busy
-            and not len(self.tracker)
-            and processing.count_waiting(self.db, self.owner) == 0
-        )
+        self._beat(engine.busy)
+        engine.turn()
+        return once and not engine.busy and not len(self.tracker) and engine.settled()
 
-    def _give_back(self) -> None:
-        """On a clean stop, hand the documents in hand back at once rather than on lease expiry."""
-        if not self.claims:
-            return
-        try:
-            processing.give_back(self.db, list(self.claims.values()))
-        except HosoError as exc:
-            log.error(
-                "could not hand back unfinished documents (their leases will run out): %s", exc
-            )
-        self.claims.clear()
-
-    def _claim(self, runner: Runner, capacity: int) -> None:
-        """Lease what this service has room for and start it; fail what died too often."""
-        settings = self.settings
-        claims, expired = processing.claim_received(self.db, settings, capacity, self.owner)
-        for gone in expired:
-            log.warning("document %s failed: %s", gone.document_id, gone.reason)
-            try:
-                quarantine_file(
-                    gone.original,
-                    settings,
-                    gone.batch,
-                    gone.name,
-                    gone.reason,
-                    gone.document_id,
-                    move=False,
-                )
-            except HosoError as exc:
-                log.error("could not quarantine document %s: %s", gone.document_id, exc)
-        for claim in claims:
-            if str(claim.document_id) in self.claims:
-                # Still being read here (its lease lapsed and came back): one run is enough.
-                processing.give_back(self.db, [claim])
-                continue
-            job = processing.job_for(claim, settings)
-            self.claims[job.key] = claim
-            runner.submit(job)
-            if claim.attempts > 1:
-                log.info(
-                    "resuming document %s (%s), attempt %d: an earlier worker stopped on it",
-                    claim.document_id,
-                    claim.name,
-                    claim.attempts,
-                )
-            else:
-                log.info("processing document %s (%s)", claim.document_id, claim.name)
-
-    def _renew(self) -> None:
-        """Renew the leases of the documents in hand and beat, a few times per lease period."""
+    def _beat(self, in_hand: int) -> None:
+        """Say this watcher is alive, a few times per lease period and per minute."""
         lease = self.settings.workers.lease_seconds
-        if time.monotonic() - self._renewed < min(lease / 4, work.SEEN_WITHIN / 4):
+        if time.monotonic() - self._beaten < min(lease / 4, work.SEEN_WITHIN / 4):
             return
-        self._renewed = time.monotonic()
-        work.beat(self.db, self.owner, "watch", len(self.claims))
-        if not self.claims:
-            return
-        ids = {claim.item_id for claim in self.claims.values()}
-        lost = ids - work.renew(self.db, self.owner, ids, lease)
-        for claim in self.claims.values():
-            if claim.item_id in lost:
-                log.warning(
-                    "document %s: the claim on it was lost (another worker took it over); "
-                    "this worker's result will be discarded",
-                    claim.document_id,
-                )
+        self._beaten = time.monotonic()
+        work.beat(self.db, self.owner, "watch", in_hand)
 
     def _take(self, path: Path) -> None:
         settings = self.settings
@@ -217,68 +148,3 @@ class WatchService:
                 )
             except HosoError as again:
                 log.error("%s", again)
-
-    def _record(self, outcome: Outcome) -> None:
-        claim = self.claims.pop(outcome.job.key)
-        try:
-            self._record_claim(claim, outcome)
-        finally:
-            discard_work(outcome.job, self.settings.output.keep_work)
-
-    def _link(self, document_id: int) -> str:
-        """Link a ready document to its case; a failure leaves it unlinked, never failed."""
-        try:
-            return linking.link_document(self.db, document_id)
-        except HosoError as exc:
-            log.error("document %s: could not link it to a case: %s", document_id, exc.message)
-            return "not linked (error)"
-
-    def _record_claim(self, claim: processing.Claim, outcome: Outcome) -> None:
-        try:
-            if outcome.result is not None:
-                target = processing.record_success(self.db, self.settings, claim, outcome.result)
-                state = self._link(claim.document_id)
-                log.info(
-                    "document %s ready: %s (%d pages), case link: %s",
-                    claim.document_id,
-                    target.name,
-                    len(outcome.result.pages),
-                    state,
-                )
-            elif outcome.error_type == "WorkerCrashed" and self._stop.is_set():
-                # Stopping: the Ctrl-C that stops this service reached the workers too. The
-                # document did nothing wrong; it goes back untried, due at once.
-                processing.give_back(self.db, [claim])
-                log.info("document %s handed back: the service is stopping", claim.document_id)
-            elif (
-                outcome.error_type == "WorkerCrashed"
-                and claim.attempts < self.settings.workers.max_attempts
-            ):
-                # The crash may have been another document's; try this one again.
-                reason = outcome.error or "A worker process crashed."
-                processing.requeue(self.db, self.settings, claim, reason)
-                log.warning("document %s: worker crashed; retrying", claim.document_id)
-            else:
-                reason = outcome.error or "Processing failed for an unknown reason."
-                if outcome.error_type == "WorkerCrashed":
-                    reason += (
-                        f" It happened {claim.attempts} times; the file is probably damaged."
-                        " Scan it again."
-                    )
-                processing.record_failure(self.db, self.settings, claim, reason)
-                log.warning("document %s failed: %s", claim.document_id, reason)
-        except work.LeaseLost as exc:
-            log.warning("document %s: %s", claim.document_id, exc.message)
-        except DatabaseError as exc:
-            # Not the document's fault: it goes back to the queue (or, with the database
-            # away, its lease runs out and it is taken again).
-            log.error("could not record document %s: %s", claim.document_id, exc)
-            try:
-                processing.requeue(self.db, self.settings, claim, str(exc))
-            except HosoError as again:
-                log.error(
-                    "document %s will be retried when its lease ends: %s", claim.document_id, again
-                )
-        except HosoError as exc:
-            log.error("could not record document %s: %s", claim.document_id, exc)
-            processing.record_failure(self.db, self.settings, claim, str(exc))
