@@ -195,3 +195,60 @@ def test_work_queued_again_while_it_is_being_done_is_done_again(db: Database) ->
     with db.session() as session:
         work.finish(session, again.id, "host:2:b")
     assert work.open_count(db, work.PROCESS) == 0
+
+
+def send(db: Database, resend_after: float | None = None) -> list[int]:
+    with db.session() as session:
+        work.begin_claim(session)
+        return [subject for _, subject in work.to_send(session, work.PROCESS, 100, resend_after)]
+
+
+def test_each_item_is_announced_once_each_time_it_becomes_due(db: Database) -> None:
+    queue(db, range(1, 4))
+    assert send(db) == [1, 2, 3]
+    assert send(db) == []  # asked again: the messages are on their way
+    assert send(db, resend_after=3600) == []
+    [item] = take(db, "w1", 1)
+    with db.session() as session:  # failed, to be retried later: not announced before its time
+        work.retry_later(session, item.id, "w1", "broken", delay=3600)
+    assert send(db) == []
+    with db.session() as session:
+        session.execute(update(WorkItem).values(not_before=utcnow() - timedelta(seconds=1)))
+    assert send(db) == [1]  # due again after its retry wait: announced again
+    assert send(db) == []
+
+
+def test_a_lapsed_lease_and_a_lost_message_are_announced_again(db: Database) -> None:
+    queue(db, range(1, 3))
+    assert send(db) == [1, 2]
+    [item] = take(db, "w1", 1, lease=60)
+    assert send(db) == []  # held, and renewed: nothing to say
+    with db.session() as session:
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == item.id)
+            .values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert send(db) == [1]  # its worker died: taken over through a new message
+    # Item 2's message was lost (a broker restarted without its data) and the queue is empty.
+    with db.session() as session:
+        session.execute(
+            update(WorkItem)
+            .where(WorkItem.subject_id == 2)
+            .values(sent_at=utcnow() - timedelta(seconds=120))
+        )
+    assert send(db) == []  # the broker's queue still holds messages: it is among them
+    assert send(db, resend_after=60) == [2]
+
+
+def test_a_renewing_thread_keeps_a_lease_and_notices_when_it_is_lost(db: Database) -> None:
+    queue(db, range(1, 2))
+    [item] = take(db, "w1", 1, lease=5)
+    with work.Renewing(db, "w1", item.id, lease_seconds=0.4) as held:
+        time.sleep(0.5)
+        assert not held.lost
+        assert not take(db, "w2", 1)  # renewed past its first expiry
+        with db.session() as session:
+            work.hand_over(session, item.id, "w1", "fanout:1:x", lease_seconds=60)
+        time.sleep(0.4)
+        assert held.lost  # the old name no longer holds it

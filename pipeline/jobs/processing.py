@@ -170,24 +170,28 @@ def job_for(claim: Claim, settings: Settings, root: Path | None = None) -> Job:
 def archive_name(settings: Settings, document_id: int, batch: str, name: str) -> Path:
     """Where a document's searchable PDF is filed: ``documents/<batch>/<id>-<name>.pdf``."""
     folder = settings.documents_dir.joinpath(*(safe_name(part) for part in batch.split("/")))
-    # A file left by a run killed between filing and committing is never overwritten; the
-    # resumed run files under the next free name instead.
+    # Never over a file: a document processed again while its earlier PDF is still the one on
+    # record is filed under the next free name.
     return unique_path(folder, f"{document_id:06d}-{safe_name(Path(name).stem)}.pdf")
 
 
 def record_success(db: Database, settings: Settings, claim: Claim, result: DocumentResult) -> Path:
     """File the searchable PDF and store the pages, in one transaction."""
     assert result.output is not None
-    target = archive_name(settings, claim.document_id, claim.batch, claim.name)
+    folder = archive_name(settings, claim.document_id, claim.batch, claim.name).parent
     # Copied and hashed before the transaction: the write lock is held only for the rename.
-    staged, sha256 = stage_file(result.output, target.parent, claim.owner.rsplit(":", 1)[-1])
+    tag = f"{claim.document_id:06d}.{claim.owner.rsplit(':', 1)[-1]}"
+    staged, sha256 = stage_file(result.output, folder, tag)
     placed = False
+    target = folder
     try:
         with db.session() as session:
             doc = session.get(Document, claim.document_id)
             if doc is None:
                 raise NotFound(f"Document {claim.document_id} disappeared from the database.")
             work.finish(session, claim.item_id, claim.owner)  # LeaseLost: another worker has it
+            _clear_leftovers(settings, doc, staged)
+            target = archive_name(settings, claim.document_id, claim.batch, claim.name)
             link_into_place(staged, target)
             placed = True
             doc.pages = [
@@ -239,6 +243,25 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
         staged.unlink(missing_ok=True)
     searching.index_after_commit(db, claim.document_id)  # after the commit, never ahead of it
     return target
+
+
+def _clear_leftovers(settings: Settings, doc: Document, staged: Path) -> None:
+    """Remove what earlier runs on this document left when they were killed while filing.
+
+    A run killed between linking its PDF into place and committing leaves a PDF no row names;
+    one killed while copying leaves a hidden staged file. Both carry the document's id, and only
+    the holder of the document's lease (checked just before, in this transaction) files it, so
+    such files are this document's leftovers, never another's work.
+    """
+    folder = staged.parent
+    prefix = f"{doc.id:06d}"
+    current = settings.archive_dir / doc.output_path if doc.output_path else None
+    for path in [*folder.glob(f"{prefix}-*.pdf"), *folder.glob(f".*.{prefix}.*.tmp")]:
+        if path != staged and path != current:
+            log.warning(
+                "document %s: removing %s, left by a run that was stopped", doc.id, path.name
+            )
+            path.unlink(missing_ok=True)
 
 
 def store_fields(doc: Document, fields: Extraction) -> None:

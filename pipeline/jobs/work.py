@@ -148,6 +148,7 @@ def claim(
                 owner=owner,
                 lease_until=now + timedelta(seconds=lease_seconds),
                 attempts=WorkItem.attempts + 1,
+                sent_at=None,  # the message that announced it, if any, is used up
             )
             .execution_options(synchronize_session=False)
         )
@@ -299,27 +300,22 @@ def to_send(
 ) -> list[tuple[int, int]]:
     """Items of ``kind`` that need a message to the broker now; marks them sent.
 
-    An item needs one when it became due (waiting past its time, or its lease ran out) after
-    its last message went, so a retry or a takeover is announced once, however often this is
-    asked. ``resend_after``: also send again what was sent that long ago and is still due (the
-    broker lost the message: a Redis restarted without its data); ``None`` when the broker's
-    queue is not empty and so still holds it. Returns (item id, subject id) pairs. Call
-    :func:`begin_claim` first in the same transaction: two dispatchers never send one item.
+    An item needs one when it is due (waiting past its time, or its lease ran out) and no
+    message about it is on its way: never sent, or claimed since (a claim consumes the message,
+    :func:`claim` clears ``sent_at``). So a retry or a takeover is announced once, however often
+    this is asked. ``resend_after``: also send again what was sent that long ago and is still
+    due (the broker lost the message: a Redis restarted without its data); ``None`` when the
+    broker's queue is not empty and so still holds it. Returns (item id, subject id) pairs.
+    Call :func:`begin_claim` first in the same transaction: two dispatchers never send one item.
     """
     now = utcnow()
     _expire_dead_here(session, kind, now)
-    waiting = and_(WorkItem.state == WorkState.WAITING.value, WorkItem.not_before <= now)
-    lapsed = and_(WorkItem.state == WorkState.LEASED.value, WorkItem.lease_until < now)
-    unsent = or_(
-        WorkItem.sent_at.is_(None),
-        and_(waiting, WorkItem.sent_at < WorkItem.not_before),
-        and_(lapsed, WorkItem.sent_at < WorkItem.lease_until),
-    )
+    unsent: ColumnElement[bool] = WorkItem.sent_at.is_(None)
     if resend_after is not None:
         unsent = or_(unsent, WorkItem.sent_at < now - timedelta(seconds=resend_after))
     query = (
         select(WorkItem.id, WorkItem.subject_id)
-        .where(WorkItem.kind == kind, or_(waiting, lapsed), unsent)
+        .where(WorkItem.kind == kind, _due(now), unsent)
         .order_by(WorkItem.id)
         .limit(limit)
     )

@@ -443,8 +443,8 @@ class WorkItem(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Queued again while leased: done, it goes back to waiting instead (the outbox's rule).
     again: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    # When a message about it last went to the broker (workers.engine: celery); a message is
-    # sent again only when the item became due after that, or the broker lost it.
+    # When a message about it last went to the broker (workers.engine: celery); cleared when a
+    # worker claims it, so it is announced again only when it is due again (or the broker lost it).
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 

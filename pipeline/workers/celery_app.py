@@ -70,7 +70,7 @@ _here = _Process()
 
 @signals.setup_logging.connect  # type: ignore[untyped-decorator]
 def _keep_logging(**_: object) -> None:
-    """hoso configured logging already (`hoso worker`); Celery must not replace it."""
+    """Keep the logging `hoso worker` set up: Celery must not replace it."""
 
 
 @signals.worker_process_init.connect  # type: ignore[untyped-decorator]
