@@ -86,9 +86,7 @@ def test_a_long_document_is_read_page_by_page_and_finished_once(
     distributed.finish(db, settings, fanned, options)  # a second finishing message: nothing
     doc = document(db, doc_id)
     assert (doc.state, doc.page_count, doc.attempts) == ("ready", 4, 1)
-    assert [p.name for p in (settings.documents_dir / "b1").iterdir()] == [
-        f"{doc_id:06d}-fan4.pdf"
-    ]
+    assert [p.name for p in (settings.documents_dir / "b1").iterdir()] == [f"{doc_id:06d}-fan4.pdf"]
     assert not any(settings.spool_dir.iterdir())  # the pages went with the finished document
     with db.session() as session:
         items = session.scalars(select(WorkItem).where(WorkItem.kind == work.PROCESS)).all()

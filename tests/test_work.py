@@ -167,6 +167,13 @@ def test_the_queue_says_when_nobody_works_on_it(db: Database) -> None:
     assert [(w.name, w.role, w.in_hand) for w in state.workers] == [(owner, "watch", 1)]
     work.gone(db, owner)
     assert work.queue_state(db).stalled
+    # With Celery it takes two: a process announcing the work and a worker reading it.
+    work.beat(db, "announcer", work.ANNOUNCE, 0)
+    assert work.queue_state(db).stalled and work.stalled(db)
+    work.beat(db, "reader", work.CELERY, 0)
+    assert not work.queue_state(db).stalled and not work.stalled(db)
+    work.gone(db, "announcer")
+    assert work.queue_state(db).stalled and work.stalled(db)
 
 
 def test_a_worker_never_takes_back_its_own_lapsed_lease(db: Database) -> None:

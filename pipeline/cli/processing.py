@@ -354,8 +354,9 @@ def status(
             )
         if queue["stalled"]:
             out.print(
-                "[bold red]Processing has stopped:[/] documents are waiting and no watcher has "
-                "been seen in the last minute. Start `hoso watch` or `hoso serve`."
+                "[bold red]Processing has stopped:[/] documents are waiting and nothing seen in "
+                "the last minute reads them. Start `hoso watch` or `hoso serve` (with "
+                "`workers.engine: celery`, also `hoso worker`)."
             )
         for e in data["recent_errors"]:
             out.print(

@@ -461,6 +461,16 @@ def backoff(attempts: int, base: float) -> float:
 
 
 SEEN_WITHIN = 60.0  # a worker that has not beaten for this long counts as gone
+WATCH, ANNOUNCE, CELERY = "watch", "announce", "celery"  # who beats: their roles
+
+
+def _reads(roles: set[str]) -> bool:
+    """Whether workers of these roles, together, get due documents read.
+
+    A watcher with its own pool reads them; with Celery, one process must announce them and
+    another read them, and either alone leaves the queue standing.
+    """
+    return WATCH in roles or {ANNOUNCE, CELERY} <= roles
 
 
 def beat(db: Database, owner: str, role: str, in_hand: int) -> None:
@@ -507,8 +517,8 @@ class QueueState:
 
     @property
     def stalled(self) -> bool:
-        """Work is due and nobody has been seen to take it (the service has stopped)."""
-        return self.waiting > 0 and not self.workers
+        """Work is due and nobody seen lately would get it read (the service has stopped)."""
+        return self.waiting > 0 and not _reads({w.role for w in self.workers})
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -546,12 +556,12 @@ def stalled(db: Database, kind: str = PROCESS) -> bool:
         )
         if due is None:
             return False
-        seen = session.scalar(
-            select(WorkerBeat.name)
+        roles = session.scalars(
+            select(WorkerBeat.role)
             .where(WorkerBeat.seen_at >= now - timedelta(seconds=SEEN_WITHIN))
-            .limit(1)
-        )
-        return seen is None
+            .distinct()
+        ).all()
+        return not _reads(set(roles))
 
 
 def queue_state(db: Database, kind: str = PROCESS) -> QueueState:

@@ -28,7 +28,7 @@ from kombu.entity import Exchange, Queue
 from kombu.exceptions import KombuError, OperationalError
 
 from pipeline.chain import ChainOptions
-from pipeline.errors import BrokerError
+from pipeline.errors import BrokerError, DatabaseError
 from pipeline.jobs import distributed, searching, work
 from pipeline.records.database import Database
 from pipeline.settings import Settings
@@ -137,8 +137,16 @@ def make_app(settings: Settings) -> Celery:
 
 def _register(app: Celery, settings: Settings) -> None:
     options = ChainOptions.from_settings(settings)
+    # The database or the broker away for a moment: the message comes back later rather than
+    # being dropped (its work item would wait for the announcer's next look otherwise).
+    retried: dict[str, Any] = {
+        "autoretry_for": (DatabaseError, BrokerError),
+        "retry_backoff": 2,
+        "retry_backoff_max": 60,
+        "max_retries": 30,
+    }
 
-    @app.task(name=PROCESS_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=PROCESS_TASK, **retried)  # type: ignore[untyped-decorator]
     def process(document_id: int) -> None:
         db = _here.database(settings)
         fanned = distributed.start(db, settings, document_id, _here.owner, options)
@@ -146,20 +154,20 @@ def _register(app: Celery, settings: Settings) -> None:
             for index in range(fanned.pages):
                 send(app, PAGE_TASK, {**asdict(fanned), "index": index})
 
-    @app.task(name=PAGE_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=PAGE_TASK, **retried)  # type: ignore[untyped-decorator]
     def page(index: int, **fanned: Any) -> None:
         db = _here.database(settings)
         doc = distributed.Fanned(**fanned)
         if distributed.read_page(db, settings, doc, index, options):
             send(app, FINISH_TASK, fanned)
 
-    @app.task(name=FINISH_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=FINISH_TASK, **retried)  # type: ignore[untyped-decorator]
     def finish(**fanned: Any) -> None:
         distributed.finish(
             _here.database(settings), settings, distributed.Fanned(**fanned), options
         )
 
-    @app.task(name=INDEX_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=INDEX_TASK, **retried)  # type: ignore[untyped-decorator]
     def index() -> None:
         searching.index_queued(_here.database(settings), _here.owner, limit=INDEX_CHUNK)
 
@@ -186,9 +194,10 @@ def send(
 def waiting(app: Celery, queue: str) -> int:
     """How many messages ``queue`` holds (not those a worker has taken and not acknowledged)."""
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_or_acquire() as conn:  # from the pool: asked every second
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
-            declared = conn.default_channel.queue_declare(queue=queue, passive=False, durable=True)
+            # Declared as the workers declare it (durable, not auto-deleted), or brokers refuse.
+            declared = app.amqp.queues[queue].bind(conn.default_channel).queue_declare()
             return int(declared.message_count)
     except (KombuError, OperationalError, OSError) as exc:
         raise BrokerError(
@@ -240,7 +249,7 @@ class Beating:
     def _run(self) -> None:
         while True:
             try:
-                work.beat(self._database(), self.name, "celery", 0)
+                work.beat(self._database(), self.name, work.CELERY, 0)
             except Exception as exc:  # the database away: beat again later
                 log.warning("could not beat: %s", exc)
             if self._stop.wait(work.SEEN_WITHIN / 4):

@@ -112,7 +112,8 @@ class WatchService:
         if time.monotonic() - self._beaten < min(lease / 4, work.SEEN_WITHIN / 4):
             return
         self._beaten = time.monotonic()
-        work.beat(self.db, self.owner, "watch", in_hand)
+        role = work.ANNOUNCE if self.settings.workers.engine == "celery" else work.WATCH
+        work.beat(self.db, self.owner, role, in_hand)
 
     def _take(self, path: Path) -> None:
         settings = self.settings
