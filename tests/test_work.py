@@ -250,12 +250,13 @@ def test_a_lapsed_lease_and_a_lost_message_are_announced_again(db: Database) -> 
 
 def test_a_renewing_thread_keeps_a_lease_and_notices_when_it_is_lost(db: Database) -> None:
     queue(db, range(1, 2))
-    [item] = take(db, "w1", 1, lease=5)
-    with work.Renewing(db, "w1", item.id, lease_seconds=0.4) as held:
-        time.sleep(0.5)
+    [item] = take(db, "w1", 1, lease=2)
+    with work.Renewing(db, "w1", item.id, lease_seconds=2) as held:
+        time.sleep(3)
         assert not held.lost
         assert not take(db, "w2", 1)  # renewed past its first expiry
         with db.session() as session:
-            work.hand_over(session, item.id, "w1", "fanout:1:x", lease_seconds=60)
-        time.sleep(0.4)
+            work.hand_over(session, item.id, "w1", "fanout:1:x", 60, {"pages": 3})
+        time.sleep(1.5)
         assert held.lost  # the old name no longer holds it
+    assert work.holder(db, work.PROCESS, 1) == (item.id, "fanout:1:x", {"pages": 3})

@@ -268,8 +268,14 @@ def worker(
         int, typer.Option("--concurrency", "-c", help="processes; 0 = the setting `jobs`")
     ] = 0,
     queues: Annotated[
-        str, typer.Option("--queues", "-Q", help="which queues this worker takes work from")
-    ] = "hoso.ocr,hoso.pages,hoso.index",
+        str,
+        typer.Option(
+            "--queues",
+            "-Q",
+            help="queues to take work from, comma-separated (default: hoso.ocr, hoso.pages, "
+            "hoso.finish and hoso.index)",
+        ),
+    ] = "",
 ) -> None:
     """Read documents for a cluster (`workers.engine: celery`), on this machine or another.
 
@@ -287,9 +293,10 @@ def worker(
 
         check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
         warn_if_degraded(settings)
-        c.db  # noqa: B018 - opened (and migrated) once here, before the children are forked
+        c.db.close()  # migrated once here; closed so the forked children inherit no connection
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # the processes are the parallelism
         app_ = celery_app.make_app(settings)
+        queues = queues or ",".join(celery_app.QUEUES)
         name = work.worker_name()
         beating = celery_app.Beating(settings, name)
         beating.start()

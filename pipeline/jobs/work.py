@@ -239,6 +239,7 @@ def renew(db: Database, owner: str, item_ids: Iterable[int], lease_seconds: floa
     ids = list(item_ids)
     if not ids:
         return set()
+    until = utcnow() + timedelta(seconds=lease_seconds)
     with db.session() as session:
         held = and_(
             WorkItem.id.in_(ids),
@@ -248,10 +249,82 @@ def renew(db: Database, owner: str, item_ids: Iterable[int], lease_seconds: floa
         session.execute(
             update(WorkItem)
             .where(held)
-            .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+            .values(lease_until=until)
             .execution_options(synchronize_session=False)
         )
         return set(session.scalars(select(WorkItem.id).where(held)))
+
+
+def held_payload(db: Database, item_id: int, owner: str) -> dict[str, object] | None:
+    """The payload of an item ``owner`` holds, or None when it does not hold it (any more)."""
+    with db.session() as session:
+        item = session.get(WorkItem, item_id)
+        if item is None or item.owner != owner or item.state != WorkState.LEASED.value:
+            return None
+        return dict(item.payload or {})
+
+
+def holder(db: Database, kind: str, subject_id: int) -> tuple[int, str, dict[str, object]] | None:
+    """Who holds the open item of ``kind`` on ``subject_id`` now: (item id, owner, payload)."""
+    with db.session() as session:
+        item = session.scalar(
+            select(WorkItem).where(
+                WorkItem.kind == kind,
+                WorkItem.subject_id == subject_id,
+                WorkItem.state == WorkState.LEASED.value,
+            )
+        )
+        if item is None or item.owner is None:
+            return None
+        return item.id, item.owner, dict(item.payload or {})
+
+
+def unsend(db: Database, item_ids: Sequence[int]) -> None:
+    """Forget that messages about these items were sent (the broker refused them)."""
+    if item_ids:
+        with db.session() as session:
+            session.execute(
+                update(WorkItem)
+                .where(WorkItem.id.in_(list(item_ids)))
+                .values(sent_at=None)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def open_subjects(db: Database, kind: str, subject_ids: Sequence[int]) -> set[int]:
+    """Which of ``subject_ids`` have an open item of ``kind``."""
+    if not subject_ids:
+        return set()
+    with db.session() as session:
+        return set(
+            session.scalars(
+                select(WorkItem.subject_id).where(
+                    WorkItem.kind == kind,
+                    WorkItem.subject_id.in_(list(subject_ids)),
+                    WorkItem.state.in_(OPEN_WORK),
+                )
+            )
+        )
+
+
+def pending_count(db: Database, kind: str) -> int:
+    """Items of ``kind`` due now or in a worker's hands (not retries waiting for their time)."""
+    now = utcnow()
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(WorkItem)
+                .where(
+                    WorkItem.kind == kind,
+                    or_(
+                        WorkItem.state == WorkState.LEASED.value,
+                        and_(WorkItem.state == WorkState.WAITING.value, WorkItem.not_before <= now),
+                    ),
+                )
+            )
+            or 0
+        )
 
 
 class Renewing:
@@ -287,11 +360,21 @@ class Renewing:
 
 
 def hand_over(
-    session: Session, item_id: int, owner: str, new_owner: str, lease_seconds: float
+    session: Session,
+    item_id: int,
+    owner: str,
+    new_owner: str,
+    lease_seconds: float,
+    payload: dict[str, object],
 ) -> None:
-    """Pass a held lease to another holder name (a document fanned out to many workers)."""
+    """Pass a held lease to another holder name (a document fanned out to many workers).
+
+    ``payload`` is what the new holders need to know (kept in the database, not in messages).
+    """
     until = utcnow() + timedelta(seconds=lease_seconds)
-    if not _while_held(session, item_id, owner, owner=new_owner, lease_until=until):
+    if not _while_held(
+        session, item_id, owner, owner=new_owner, lease_until=until, payload=payload
+    ):
         raise LeaseLost(item_id, owner)
 
 
@@ -330,6 +413,25 @@ def to_send(
             .execution_options(synchronize_session=False)
         )
     return found
+
+
+def anything_to_send(db: Database, kind: str, resend_after: float) -> bool:
+    """Whether :func:`to_send` could find an item.
+
+    Read only: an idle announcer's every look costs one small query, no write lock and no call
+    to the broker.
+    """
+    now = utcnow()
+    with db.session() as session:
+        if _dead_here(session, kind):
+            return True
+        unsent = or_(
+            WorkItem.sent_at.is_(None), WorkItem.sent_at < now - timedelta(seconds=resend_after)
+        )
+        found = session.scalar(
+            select(WorkItem.id).where(WorkItem.kind == kind, _due(now), unsent).limit(1)
+        )
+        return found is not None
 
 
 def finish(session: Session, item_id: int, owner: str) -> None:

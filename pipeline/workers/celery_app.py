@@ -7,8 +7,10 @@ work is done once.
 
 Queues, so a 300-page scan never holds up anything else:
 - ``hoso.ocr``: one message per document to read (a short one is read whole by its worker);
-- ``hoso.pages``: the pages of long documents and their finishing steps, consumed beside new
-  documents rather than behind them, so a document once started is finished;
+- ``hoso.pages``: the pages of long documents, consumed beside new documents rather than
+  behind them, so a document once started is finished;
+- ``hoso.finish``: the step that assembles and records a long document once its pages are read,
+  never behind a backlog of pages;
 - ``hoso.index``: search-index updates that failed in the transaction and wait in the outbox.
 Signing does not travel: it needs the officer's key or token, which stays with the server the
 officer uses (see README "Scale-out").
@@ -19,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import asdict
 from typing import Any
 
 import cv2
@@ -37,8 +38,9 @@ log = logging.getLogger(__name__)
 
 OCR_QUEUE = "hoso.ocr"
 PAGES_QUEUE = "hoso.pages"
+FINISH_QUEUE = "hoso.finish"
 INDEX_QUEUE = "hoso.index"
-QUEUES = (OCR_QUEUE, PAGES_QUEUE, INDEX_QUEUE)
+QUEUES = (OCR_QUEUE, PAGES_QUEUE, FINISH_QUEUE, INDEX_QUEUE)
 PROCESS_TASK = "hoso.process"
 PAGE_TASK = "hoso.page"
 FINISH_TASK = "hoso.finish"
@@ -53,7 +55,6 @@ class _Process:
     def __init__(self) -> None:
         self.pid = -1
         self.db: Database | None = None
-        self.owner = ""
 
     def database(self, settings: Settings) -> Database:
         if self.db is None or self.pid != os.getpid():
@@ -61,7 +62,6 @@ class _Process:
                 settings.resolved_database_url, settings.programs.database_timeout
             )
             self.pid = os.getpid()
-            self.owner = work.worker_name()
         return self.db
 
 
@@ -83,12 +83,14 @@ def _forked(**_: object) -> None:
 
 
 def limits(settings: Settings) -> dict[str, float]:
-    """Each task's hard time limit: a task over it is killed and its lease runs out."""
+    """Each task's hard time limit: a task over it is killed and its lease runs out.
+
+    A document read whole has fewer than ``fanout_pages`` pages.
+    """
     page = settings.ocr.page_timeout
+    whole = (settings.workers.fanout_pages - 1) * page
     return {
-        PROCESS_TASK: settings.programs.poppler_timeout
-        + settings.workers.fanout_pages * page
-        + 300,
+        PROCESS_TASK: settings.programs.poppler_timeout + whole + 120,
         PAGE_TASK: page + 120,
         FINISH_TASK: 900.0,
         INDEX_TASK: 600.0,
@@ -116,13 +118,18 @@ def make_app(settings: Settings) -> Celery:
         task_routes={
             PROCESS_TASK: {"queue": OCR_QUEUE, "routing_key": OCR_QUEUE},
             PAGE_TASK: {"queue": PAGES_QUEUE, "routing_key": PAGES_QUEUE},
-            FINISH_TASK: {"queue": PAGES_QUEUE, "routing_key": PAGES_QUEUE},
+            FINISH_TASK: {"queue": FINISH_QUEUE, "routing_key": FINISH_QUEUE},
             INDEX_TASK: {"queue": INDEX_QUEUE, "routing_key": INDEX_QUEUE},
         },
         task_annotations={name: {"time_limit": seconds} for name, seconds in limit.items()},
         # An unacknowledged message is given to another worker after this: above every time
         # limit, so a slow task is never handed out twice while it still runs.
-        broker_transport_options={"visibility_timeout": int(max(limit.values()) + 600)},
+        broker_transport_options={
+            "visibility_timeout": int(max(limit.values()) + 600),
+            # A Redis that accepts connections and then hangs must not hang the announcer.
+            "socket_timeout": BROKER_TIMEOUT,
+            "socket_connect_timeout": BROKER_TIMEOUT,
+        },
         broker_connection_timeout=BROKER_TIMEOUT,
         broker_connection_retry_on_startup=True,
         worker_max_tasks_per_child=children.tasks_per_child or None,
@@ -149,10 +156,14 @@ def _register(app: Celery, settings: Settings) -> None:
     @app.task(name=PROCESS_TASK, **retried)  # type: ignore[untyped-decorator]
     def process(document_id: int) -> None:
         db = _here.database(settings)
-        fanned = distributed.start(db, settings, document_id, _here.owner, options)
-        if fanned is not None:
-            for index in range(fanned.pages):
-                send(app, PAGE_TASK, {**asdict(fanned), "index": index})
+        # A name for this task alone: a claim it could not finish (an error after it) is
+        # taken over by the next message, even one this same process receives.
+        owner = work.worker_name()
+        ahead = waiting(app, PAGES_QUEUE)
+        started = distributed.start(db, settings, document_id, owner, options, ahead)
+        if started.fanned is not None:
+            for index in started.pages:
+                send(app, PAGE_TASK, {**started.fanned.message(), "index": index})
 
     @app.task(name=PAGE_TASK, **retried)  # type: ignore[untyped-decorator]
     def page(index: int, **fanned: Any) -> None:
@@ -169,7 +180,7 @@ def _register(app: Celery, settings: Settings) -> None:
 
     @app.task(name=INDEX_TASK, **retried)  # type: ignore[untyped-decorator]
     def index() -> None:
-        searching.index_queued(_here.database(settings), _here.owner, limit=INDEX_CHUNK)
+        searching.index_queued(_here.database(settings), work.worker_name(), limit=INDEX_CHUNK)
 
 
 def send(

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 from pipeline.chain import ChainOptions
 from pipeline.errors import HosoError
-from pipeline.jobs import processing, searching, work
+from pipeline.jobs import distributed, processing, searching, work
 from pipeline.parallel import Outcome, Runner, discard_work
 from pipeline.records.database import Database
 from pipeline.settings import Settings
@@ -145,7 +146,20 @@ class LocalExecutor:
             discard_work(outcome.job, self.settings.output.keep_work)
 
 
+ANNOUNCE_EVERY = 0.5  # seconds between looks for work that became due
 RESEND_AFTER = 60.0  # a due item sent this long ago while the broker's queue is empty was lost
+SWEEP_EVERY = 60.0  # seconds between looks for spool folders that killed workers left
+NO_READER = 2 * work.SEEN_WITHIN  # `watch --once` gives up when no worker is seen this long
+
+
+class NoWorker(HosoError):
+    """Documents wait for Celery workers and none has been seen."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"Documents are waiting and no `hoso worker` has been seen for {seconds:.0f} s; "
+            "start one (workers.engine is celery), or set workers.engine: local."
+        )
 
 
 class CeleryExecutor:
@@ -158,6 +172,8 @@ class CeleryExecutor:
         self._celery = celery_app
         self.app = celery_app.make_app(settings)
         self._sent = 0.0
+        self._swept = 0.0
+        self._reader_seen = time.monotonic()
 
     def open(self) -> None:
         """Check that the broker answers: a watcher that cannot announce work says so at once."""
@@ -172,28 +188,61 @@ class CeleryExecutor:
         return 0
 
     def settled(self) -> bool:
-        """No document is waiting or being read anywhere."""
-        return work.open_count(self.db, work.PROCESS) == 0
+        """No document is due or being read anywhere (retries waiting for their time aside).
+
+        Raises :class:`NoWorker` when documents wait and no ``hoso worker`` has been seen for
+        two minutes: a cron ``--once`` must end, not wait for ever.
+        """
+        if work.pending_count(self.db, work.PROCESS) == 0:
+            return True
+        if any(w.role == work.CELERY for w in work.queue_state(self.db).workers):
+            self._reader_seen = time.monotonic()
+        elif time.monotonic() - self._reader_seen > NO_READER:
+            raise NoWorker(NO_READER)
+        return False
 
     def turn(self) -> None:
         """Send a message for each work item that became due since its last message."""
-        if time.monotonic() - self._sent < min(1.0, self.settings.watch.poll_interval):
+        if time.monotonic() - self._sent < ANNOUNCE_EVERY:
             return
         self._sent = time.monotonic()
         c = self._celery
-        empty = c.waiting(self.app, c.OCR_QUEUE) == 0
+        self._announce(
+            work.PROCESS, c.OCR_QUEUE, lambda d: c.send(self.app, c.PROCESS_TASK, args=[d])
+        )
+        self._announce(  # each index message indexes a chunk of the queue
+            searching.INDEX,
+            c.INDEX_QUEUE,
+            lambda _: c.send(self.app, c.INDEX_TASK),
+            every=c.INDEX_CHUNK,
+        )
+        if time.monotonic() - self._swept > SWEEP_EVERY:
+            self._swept = time.monotonic()
+            removed = distributed.sweep_spool(self.db, self.settings)
+            if removed:
+                log.info("removed %d spool folders that stopped workers left", removed)
+
+    def _announce(self, kind: str, queue: str, send: Callable[[int], None], every: int = 1) -> None:
+        """Mark due items sent and commit, then send; what the broker refused is unmarked.
+
+        Committed first so that a worker receiving the message at once finds the row unlocked;
+        the broker is not called while the database's write lock is held.
+        """
+        if not work.anything_to_send(self.db, kind, RESEND_AFTER):
+            return
+        empty = self._celery.waiting(self.app, queue) == 0
         with self.db.session() as session:
             work.begin_claim(session)
-            # Sent inside the transaction: if the broker refuses, nothing is marked sent.
-            for _, document_id in work.to_send(
-                session, work.PROCESS, 500, RESEND_AFTER if empty else None
-            ):
-                c.send(self.app, c.PROCESS_TASK, args=[document_id])
-        with self.db.session() as session:
-            work.begin_claim(session)
-            due = work.to_send(session, searching.INDEX, 500, RESEND_AFTER)
-            for _ in range(0, len(due), c.INDEX_CHUNK):  # each message indexes a chunk
-                c.send(self.app, c.INDEX_TASK)
+            due = work.to_send(session, kind, 500, RESEND_AFTER if empty else None)
+        done = 0  # items covered by the messages sent so far
+        try:
+            for k, (_, subject_id) in enumerate(due):
+                if k % every == 0:
+                    send(subject_id)
+                    done = min(len(due), k + every)
+        except HosoError:
+            work.unsend(self.db, [item_id for item_id, _ in due[done:]])
+            raise
 
 
 def executor_for(

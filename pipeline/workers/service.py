@@ -59,10 +59,13 @@ class WatchService:
         self._last_scan = time.monotonic()
         engine = self.engine = executor_for(settings, self.db, self.owner, stop)
         failures = 0
+        opened = False
         try:
-            engine.open()
             while not stop.is_set():
                 try:
+                    if not opened:  # a broker away at start is waited for like one lost later
+                        engine.open()
+                        opened = True
                     if self._step(engine, watcher, once):
                         break
                     failures = 0
