@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import psycopg
 
 from benchmarks.corpus import build, build_long
@@ -44,6 +45,7 @@ class Run:
     documents: int
     pages: int
     seconds: float
+    coordination: float  # CPU seconds of the processes that do not read (watcher, worker mains)
 
     @property
     def per_minute(self) -> float:
@@ -152,6 +154,7 @@ def run(
                     raise RuntimeError(f"{name}: not finished in an hour; see {root}")
                 time.sleep(0.2)
             seconds = time.monotonic() - begun
+            coordination = sum(_cpu(proc.pid) for proc in procs)
             pages = int(str(_query(url, "SELECT sum(page_count) FROM documents")[0][0] or 0))
             failed = states.count("failed")
             if failed:
@@ -166,7 +169,16 @@ def run(
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
         shutil.rmtree(root, ignore_errors=True)
-    return Run(name, len(files), pages, seconds)
+    return Run(name, len(files), pages, seconds, coordination)
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds a process used itself (not its children, the readers, in the local pool)."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return float(times.user + times.system)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -183,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--per-child", action="store_true", help="also Celery with one task per child process"
     )
     parser.add_argument("--only", nargs="*", help="run the configurations whose names say these")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="run every configuration this often, interleaved"
+    )
     args = parser.parse_args(argv)
     kinds = [("office_copy", "pdf")]
     files = [f.path for f in build(args.corpus, args.documents, args.pages, kinds=kinds)]
@@ -202,23 +217,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     if args.only:
         configs = [c for c in configs if any(word in c[0] for word in args.only)]
-    results: list[Run] = []
-    for name, workers, chosen, per_child in configs:
-        result = run(
-            name, chosen, args.database, args.broker, workers, jobs, args.fanout, per_child
+    runs: dict[str, list[Run]] = {}
+    for _ in range(args.repeat):
+        for name, workers, chosen, per_child in configs:
+            result = run(
+                name, chosen, args.database, args.broker, workers, jobs, args.fanout, per_child
+            )
+            runs.setdefault(name, []).append(result)
+            print(
+                f"{result.name:38} {result.documents:4d} docs {result.pages:5d} pages "
+                f"{result.seconds:8.1f} s {result.per_minute:7.1f} pages/min, "
+                f"coordination {result.coordination:5.1f} CPU s",
+                flush=True,
+            )
+    # The mean of each configuration's runs (this machine's timings vary by several percent).
+    results = [
+        Run(
+            rs[0].name,
+            rs[0].documents,
+            rs[0].pages,
+            sum(r.seconds for r in rs) / len(rs),
+            sum(r.coordination for r in rs) / len(rs),
         )
-        results.append(result)
-        print(
-            f"{result.name:32} {result.documents:4d} docs {result.pages:5d} pages "
-            f"{result.seconds:8.1f} s {result.per_minute:7.1f} pages/min",
-            flush=True,
-        )
+        for rs in runs.values()
+    ]
+    if args.repeat > 1:
+        print(f"\nMean of {args.repeat} interleaved runs (range):")
+        for r, rs in zip(results, runs.values(), strict=True):
+            low, high = min(x.seconds for x in rs), max(x.seconds for x in rs)
+            print(
+                f"  {r.name:38} {r.seconds:8.1f} s ({low:.1f}-{high:.1f}) "
+                f"{r.per_minute:7.1f} pages/min"
+            )
     base = {r.documents > 1: r for r in results if r.name.startswith("local")}
     print("\nCelery against the local pool on the same pages (positive: slower):")
     for r in results:
         local = base.get(r.documents > 1)
         if r.name.startswith("celery") and local is not None:
-            print(f"  {r.name:32} {100 * (r.seconds / local.seconds - 1):+6.1f}%")
+            extra = (r.seconds - local.seconds) / r.documents
+            print(
+                f"  {r.name:38} {100 * (r.seconds / local.seconds - 1):+6.1f}% "
+                f"({extra:+.2f} s per document)"
+            )
     return 0
 
 

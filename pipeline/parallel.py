@@ -169,6 +169,18 @@ def _checked(value: object, kind: type[_T]) -> _T:
     return value
 
 
+def read_whole(
+    plan: DocumentPlan, options: chain.ChainOptions, out: Path | None
+) -> tuple[list[chain.PageResult], Path | None]:
+    """Read every page of a short document and write its PDF, in one worker process.
+
+    Its pages' results then cross between processes once instead of twice (back to the
+    watcher, then out again to be assembled).
+    """
+    pages = [chain.read_page(plan, i, options) for i in range(plan.page_count)]
+    return pages, (chain.assemble(plan, pages, out, options) if out is not None else None)
+
+
 def discard_work(job: Job, keep: bool) -> None:
     """Remove a finished job's work folder, unless asked to keep it for debugging.
 
@@ -182,11 +194,22 @@ class Runner:
     """A process pool that processes documents; use as a context manager."""
 
     def __init__(
-        self, jobs: int, options: chain.ChainOptions, *, on_page: ProgressCallback | None = None
+        self,
+        jobs: int,
+        options: chain.ChainOptions,
+        *,
+        on_page: ProgressCallback | None = None,
+        whole_below: int = 0,
     ) -> None:
+        """Start nothing yet (the pool starts on ``with``).
+
+        ``whole_below``: a document with fewer pages is read whole by one worker process when
+        enough other documents keep the others busy (0: always page by page).
+        """
         self.jobs = max(1, jobs)
         self.options = options
         self.on_page = on_page
+        self.whole_below = whole_below
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[Future[object], tuple[_Progress, str, int]] = {}
         self._open: dict[str, _Progress] = {}
@@ -269,6 +292,9 @@ class Runner:
         if step == "plan":
             assert isinstance(value, DocumentPlan)
             progress.plan = value
+            if value.page_count < self.whole_below and len(self._open) >= self.jobs:
+                self._start(progress, "whole", 0, read_whole, value, self.options, job.out)
+                return None
             for page in range(value.page_count):
                 self._start(progress, "page", page, chain.read_page, value, page, self.options)
             return None
@@ -286,6 +312,13 @@ class Runner:
                 progress, "assemble", 0, chain.assemble, progress.plan, pages, job.out, self.options
             )
             return None
+        if step == "whole":
+            assert isinstance(value, tuple) and progress.plan is not None
+            pages, written = value
+            progress.pages = dict(enumerate(pages))
+            if self.on_page is not None:
+                self.on_page(job, len(pages), progress.plan.page_count)
+            return self._finish(progress, written)
         assert isinstance(value, Path)
         return self._finish(progress, value)
 

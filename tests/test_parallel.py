@@ -93,3 +93,35 @@ def test_ctrl_c_reaching_the_workers_does_not_fail_documents(
         assert sent
         (outcome,) = outcomes
         assert outcome.error is None, outcome.error
+
+
+def test_short_documents_read_whole_match_those_read_page_by_page(
+    scans: Scans, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """With other documents keeping the pool busy, a short one is read whole by one process;
+    what comes back is the same as reading it page by page."""
+    options = ChainOptions.from_settings(make_settings())
+    sources = [scans.pdf(f"whole{n}.pdf", seed=70 + n, pages=2, kind="clean") for n in range(3)]
+
+    calls: list[tuple[str, int, int]] = []
+
+    def read(whole_below: int, tag: str) -> list[Outcome]:
+        def seen(job: Job, done: int, total: int) -> None:
+            calls.append((job.key, done, total))
+
+        with Runner(1, options, whole_below=whole_below, on_page=seen) as runner:
+            jobs = [
+                Job(f"{tag}{n}", s, tmp_path / f"{tag}{n}", tmp_path / f"{tag}{n}.pdf")
+                for n, s in enumerate(sources)
+            ]
+            return runner.run_all(jobs)
+
+    whole, paged = read(3, "w"), read(0, "p")
+    # Read whole: one report per document with all its pages; page by page: one per page.
+    assert sorted(c for c in calls if c[0][0] == "w") == [(f"w{n}", 2, 2) for n in range(3)]
+    assert len([c for c in calls if c[0][0] == "p"]) == 6
+    for a, b in zip(whole, paged, strict=True):
+        assert a.result is not None and b.result is not None, (a.error, b.error)
+        assert [p.text for p in a.result.pages] == [p.text for p in b.result.pages]
+        assert a.result.output is not None and a.result.output.is_file()
+        assert a.result.fields == b.result.fields

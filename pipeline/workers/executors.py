@@ -54,7 +54,11 @@ class LocalExecutor:
     def __init__(self, settings: Settings, db: Database, owner: str, stop: threading.Event) -> None:
         self.settings, self.db, self.owner, self.stop = settings, db, owner, stop
         self.claims: dict[str, processing.Claim] = {}
-        self.runner = Runner(settings.worker_count, ChainOptions.from_settings(settings))
+        self.runner = Runner(
+            settings.worker_count,
+            ChainOptions.from_settings(settings),
+            whole_below=settings.workers.fanout_pages,  # as a Celery worker reads them
+        )
         self._renewed = 0.0
         self._indexed = 0.0
 
@@ -245,9 +249,7 @@ class CeleryExecutor:
             raise
 
 
-def executor_for(
-    settings: Settings, db: Database, owner: str, stop: threading.Event
-) -> LocalExecutor | CeleryExecutor:
+def executor_for(settings: Settings, db: Database, owner: str, stop: threading.Event) -> Executor:
     """The engine ``workers.engine`` names."""
     if settings.workers.engine == "celery":
         return CeleryExecutor(settings, db, owner, stop)

@@ -20,7 +20,7 @@ from pipeline.jobs import work
 from pipeline.jobs.intake import quarantine_file, take_file
 from pipeline.records.database import Database
 from pipeline.settings import Settings
-from pipeline.workers.executors import CeleryExecutor, LocalExecutor, executor_for
+from pipeline.workers.executors import Executor, executor_for
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class WatchService:
         self._beaten = 0.0  # beat at the first turn
         self._stop = threading.Event()
         self._last_scan = time.monotonic()
-        self.engine: LocalExecutor | CeleryExecutor | None = None
+        self.engine: Executor | None = None
 
     def run(self, stop: threading.Event, *, once: bool = False) -> None:
         """Run the loop; with ``once``, return when the inbox and the queue are empty.
@@ -87,9 +87,7 @@ class WatchService:
             except HosoError as exc:
                 log.error("could not remove this watcher's heartbeat: %s", exc)
 
-    def _step(
-        self, engine: LocalExecutor | CeleryExecutor, watcher: InboxWatcher, once: bool
-    ) -> bool:
+    def _step(self, engine: Executor, watcher: InboxWatcher, once: bool) -> bool:
         """One turn of the loop: take stable files, let the engine work. True: all done."""
         settings = self.settings
         inbox, quarantine = settings.inbox_dir, settings.quarantine_dir
