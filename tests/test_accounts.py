@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,54 @@ def test_language_choice_is_remembered(db: Database) -> None:
     assert accounts.account_for(db, token).language == "en"
     with pytest.raises(InvalidInput):
         accounts.set_language(db, "truong", "fr")
+
+
+def test_parallel_wrong_passwords_are_each_counted_and_none_fails(db: Database) -> None:
+    """Twelve guesses at once: each is counted before the next is checked, so exactly the
+    allowed number are checked and the rest refused, and no request errors."""
+    accounts.set_password(db, "truong", SECRET, "admin")
+    limit = LoginLimit(attempts=3, window_seconds=60)
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        try:
+            accounts.log_in(db, "truong", "đoán bừa", limit, 1)
+        except TooManyAttempts:
+            outcomes.append("refused")
+        except NotAuthenticated:
+            outcomes.append("wrong")
+        except Exception as exc:  # the failure this test is about: a 500
+            outcomes.append(f"error {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused"] * 9 + ["wrong"] * 3, outcomes
+    assert len(audit.list_entries(db, action="login.failed")) == 3
+    assert len(audit.list_entries(db, action="login.refused")) == 9
+    assert audit.verify_chain(db).ok
+
+
+def test_parallel_audit_writers_all_succeed_and_the_chain_holds(db: Database) -> None:
+    """Downloads, log-ins and ingests at the same moment each append to the chain."""
+    accounts.set_password(db, "truong", SECRET, "admin")
+    errors: list[str] = []
+
+    def append(k: int) -> None:
+        try:
+            with db.session(write=True) as session:
+                session.scalars(select(User)).all()  # read first, as every request does
+                audit.record(session, "truong", "download", f"document:{k}")
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=append, args=(k,)) for k in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(audit.list_entries(db, action="download")) == 20
+    assert audit.verify_chain(db).ok

@@ -71,7 +71,7 @@ def sign(
         stamp, options = approval.stamp_and_options(settings, c.user)
         with approval.signing_key(settings, c.user, passphrase_prompt()).open() as signer:
             result = sign_pdf(source, target, signer, stamp, options)
-        with c.db.session() as session:
+        with c.db.session(write=True) as session:
             audit.record(
                 session,
                 c.user,
@@ -120,7 +120,7 @@ def _verify_file(c: Context, path: Path, roots: list[Any], as_json: bool) -> boo
         problem = problem or "changed since it was archived: its SHA-256 differs from the record"
     ok = not problem and all(check.ok for check in checks)
     if not ok:
-        with c.db.session() as session:
+        with c.db.session(write=True) as session:
             audit.record(
                 session,
                 c.user,
@@ -157,7 +157,7 @@ def _verify_archive(c: Context, as_json: bool) -> None:
     results = fixity.verify_archive(c.db, c.settings, c.settings.worker_count)
     bad = [r for r in results if r.problem]
     if bad:
-        with c.db.session() as session:
+        with c.db.session(write=True) as session:
             for r in bad:
                 audit.record(
                     session,

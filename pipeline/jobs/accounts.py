@@ -59,7 +59,7 @@ def set_password(db: Database, name: str, password: str, actor: str) -> None:
     """Give a user a password (argon2id); the old one and every open session stop working."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"A password needs at least {MIN_PASSWORD} characters.")
-    with db.session() as session:
+    with db.session(write=True) as session:
         user = session.scalars(select(User).where(User.name == name)).one_or_none()
         if user is None:
             raise NotFound(f"There is no user {name}; add them with `hoso users add {name}`.")
@@ -113,7 +113,9 @@ def log_in(
     name = name.strip()
     refused = False
     ok = False
-    with db.session() as session:
+    with db.session(write=True) as session:
+        # Counted and recorded in one turn: parallel guesses each see the ones before them.
+        audit.serialise(session)
         if _recent_failures(session, name, limit.window_seconds) >= limit.attempts:
             # Recorded, then refused once the entry is committed (raising here would undo it).
             audit.record(session, name or "?", "login.refused", f"user:{name}", client=client)
@@ -138,7 +140,7 @@ def log_in(
     if not ok:
         raise NotAuthenticated("The user name or the password is wrong.")
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with db.session() as session:
+    with db.session(write=True) as session:
         user = session.scalars(select(User).where(User.name == name)).one()
         if _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
@@ -178,7 +180,7 @@ def account_for(db: Database, token: str) -> Account:
 
 def log_out(db: Database, token: str) -> None:
     """Close a session (the token stops working at once)."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         row = session.scalars(
             select(WebSession).where(WebSession.token_hash == _hash(token))
         ).one_or_none()

@@ -50,7 +50,7 @@ def add_user(db: Database, name: str, role: str, actor: str) -> None:
     """Register a user (or change their role)."""
     if role not in ROLES:
         raise NotAllowed(f"There is no role {role!r}; the roles are {', '.join(ROLES)}.")
-    with db.session() as session:
+    with db.session(write=True) as session:
         user = session.scalars(select(User).where(User.name == name)).one_or_none()
         if user is None:
             session.add(User(name=name, role=role))
@@ -136,7 +136,7 @@ def return_documents(
     """Send documents back to the clerks with the officer's reason."""
     if not reason.strip():
         raise NotAllowed("Say why the documents go back: a reason is required.")
-    with db.session() as session:
+    with db.session(write=True) as session:
         require_role(session, actor, APPROVERS)
         docs = [d for d in _batch(session, batch).documents if d.state == State.READY.value]
         chosen = [d for d in docs if not document_ids or d.id in document_ids]
@@ -438,7 +438,7 @@ def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str)
     digest = sha256_of(plan.partial)
     filed = False
     try:
-        with db.session() as session:
+        with db.session(write=True) as session:
             work.finish(session, plan.item_id, plan.owner)  # LeaseLost: someone else signs it
             doc = session.get(Document, plan.document_id)
             assert doc is not None

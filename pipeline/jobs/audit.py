@@ -29,12 +29,27 @@ def _digest(prev: str, at: str, actor: str, action: str, subject: str, details: 
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def serialise(session: Session) -> None:
+    """Wait for every other audit writer now, not at the append.
+
+    For a transaction that decides from the chain what to append (failed log-ins counted, then
+    one more recorded). On PostgreSQL the chain's advisory lock, held to the end of the
+    transaction; on SQLite the session must have been opened with ``db.session(write=True)``,
+    which does the same.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+
+
 def record(
     session: Session, actor: str, action: str, subject: str = "", **details: Any
 ) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
+    """Append one entry to the chain, in the caller's transaction.
+
+    The caller's session is opened with ``db.session(write=True)``: on SQLite concurrent
+    appenders would otherwise both read the same last entry and one of them fail.
+    """
+    serialise(session)
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

@@ -249,7 +249,7 @@ def import_cases(
             )
         except ValueError as exc:
             report.errors.append((line, str(exc)))
-    with db.session() as session:
+    with db.session(write=True) as session:
         for _, case_input in parsed:
             if _apply(session, case_input):
                 report.created += 1
@@ -270,7 +270,7 @@ def import_cases(
 
 def add_case(db: Database, case_input: CaseInput, actor: str = "hoso") -> bool:
     """Add or update one case typed on the command line; True when it was created."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         created = _apply(session, case_input)
         audit.record(session, actor, "cases.add", f"case:{case_input.code}", created=created)
         return created

@@ -35,7 +35,7 @@ def correct_fields(
     parties: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, list[object]]:
     """Apply ``changes`` (and a new party list, if given); returns field -> [before, after]."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         user = require_role(session, actor, EDITORS)
         doc = session.get(Document, document_id, with_for_update=True)
         if doc is None:

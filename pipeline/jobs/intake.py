@@ -108,7 +108,7 @@ def take_file(db: Database, settings: Settings, path: Path, batch: str) -> Intak
     suffix = suffix_for(media_type) if media_type else (path.suffix.lower()[:10] or ".bin")
     stored = store_original(path, settings.originals_dir, suffix)
     inbox_path = str(path.relative_to(settings.inbox_dir))
-    with db.session() as session:
+    with db.session(write=True) as session:
         doc, message = _record(
             session, settings, stored, path.name, inbox_path, batch, media_type, refusal
         )

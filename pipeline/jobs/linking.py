@@ -144,7 +144,7 @@ def apply_decision(
 
 def link_document(db: Database, document_id: int, cache: IndexCache = CACHE) -> str:
     """Rank and link one stored document; returns its link state."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         doc = session.get(Document, document_id)
         if doc is None or doc.link_method == "manual":
             return doc.link_state if doc else ""
@@ -155,7 +155,7 @@ def link_document(db: Database, document_id: int, cache: IndexCache = CACHE) -> 
 def relink_pending(db: Database, cache: IndexCache = CACHE) -> dict[str, int]:
     """Re-try every ready document that is unlinked or waiting for review (after an import)."""
     counts = {"linked": 0, "review": 0, "unlinked": 0}
-    with db.session() as session:
+    with db.session(write=True) as session:
         index = cache.get(session)
         docs = session.scalars(
             select(Document).where(
@@ -199,7 +199,7 @@ def review_queue(db: Database) -> list[dict[str, Any]]:
 
 def choose(db: Database, document_id: int, case_code: str, actor: str) -> str:
     """Link a document to the case a person chose (any case, not only a candidate)."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         doc = lookup.document(session, document_id)
         case = session.scalars(select(Case).where(Case.code == case_code)).one_or_none()
         if case is None:
@@ -232,7 +232,7 @@ def accept(db: Database, document_id: int, actor: str) -> str:
 
 def unlink(db: Database, document_id: int, actor: str) -> None:
     """Take a document out of its case (it stays unlinked until someone links it)."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         doc = lookup.document(session, document_id)
         previous = doc.case_id
         doc.case_id, doc.link_state, doc.link_method, doc.link_score = (

@@ -53,7 +53,7 @@ def upload_file(
     folder.mkdir(parents=True, exist_ok=True)
     stored = write_stream(stream, unique_path(folder, name), settings.web.max_upload_mb << 20)
     relative = str(stored.path.relative_to(settings.inbox_dir))
-    with db.session() as session:
+    with db.session(write=True) as session:
         audit.record(
             session,
             actor,
@@ -94,7 +94,7 @@ def batch_names(db: Database) -> list[str]:
 
 def retry(db: Database, document_id: int, actor: str) -> None:
     """Queue a failed document again; its original is safe in the archive."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         require_role(session, actor, RETRIERS)
         doc = lookup.document(session, document_id)
         if doc.state != State.FAILED.value:
@@ -111,7 +111,7 @@ def retry(db: Database, document_id: int, actor: str) -> None:
 
 def resubmit(db: Database, document_id: int, actor: str) -> None:
     """Send a returned document back for review, once the clerk has fixed what was asked."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         require_role(session, actor, UPLOADERS)
         doc = lookup.document(session, document_id)
         if doc.state != State.RETURNED.value:

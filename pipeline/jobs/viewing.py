@@ -64,7 +64,7 @@ def download(
     db: Database, settings: Settings, document_id: int, kind: Kind, actor: str
 ) -> ArchivedFile:
     """The file to send, after recording who downloads it."""
-    with db.session() as session:
+    with db.session(write=True) as session:
         found = _file_of(lookup.document(session, document_id), settings, kind)
         if not found.path.is_file():
             raise NotFound(

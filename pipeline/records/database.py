@@ -132,11 +132,20 @@ class Database:
         return cls(engine)
 
     @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on error."""
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error.
+
+        ``write``: the transaction reads and then writes what others write at the same time
+        (the audit chain's last entry, a counter). On SQLite it then takes the write lock at
+        once (``BEGIN IMMEDIATE``), since a transaction that has read cannot take it later if
+        another wrote meanwhile ("database is locked"); concurrent writers wait their turn. On
+        PostgreSQL row locks and advisory locks do that, so nothing changes.
+        """
         session = self._sessions()
         try:
             with session.begin():
+                if write and self.engine.dialect.name == "sqlite":
+                    session.execute(text("BEGIN IMMEDIATE"))
                 yield session
         except SQLAlchemyError as exc:
             raise DatabaseError(
