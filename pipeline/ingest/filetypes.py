@@ -38,8 +38,35 @@ def suffix_for(media_type: MediaType) -> str:
     return _SUFFIX[media_type]
 
 
+# Containers and documents that are not scans, by their magic at offset 0: named in the refusal,
+# and never taken for a PDF that happens to appear inside them.
+_NOT_SCANS = (
+    (b"PK\x03\x04", "a ZIP archive (or a Word, Excel or OpenDocument file)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word or Excel file"),
+    (b"{\\rtf", "an RTF document"),
+)
+
+
+def container_kind(head: bytes) -> str | None:
+    """What a file that is not a scan is, when its first bytes say so (an archive, a document)."""
+    for magic, kind in _NOT_SCANS:
+        if head.startswith(magic):
+            return kind
+    return None
+
+
 def sniff_bytes(head: bytes) -> MediaType | None:
-    """Identify a scan from its first bytes; None when it is none of the kinds hoso reads."""
+    """Identify a scan from its first bytes; None when it is none of the kinds hoso reads.
+
+    Images by their magic at offset 0; a PDF by ``%PDF-`` at offset 0 or, as PDF readers allow,
+    after a little leading junk, but never inside a container (a ZIP holding a PDF is a ZIP).
+    """
+    if container_kind(head) is not None:
+        return None
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return MediaType.TIFF
     if head[:3] == b"\xff\xd8\xff":
@@ -61,6 +88,12 @@ def sniff(path: Path) -> MediaType:
     if not head:
         raise CorruptFile(f"The file {path.name} is empty. Scan the document again.")
     media_type = sniff_bytes(head)
+    container = container_kind(head)
+    if container is not None:
+        raise UnsupportedFileType(
+            f"The file {path.name} is {container}, not a scan. Take the scans out of it and drop "
+            "each into the inbox as a PDF, TIFF, JPEG or PNG file."
+        )
     if media_type is None:
         raise UnsupportedFileType(
             f"The file {path.name} is not a PDF, TIFF, JPEG or PNG scan. "

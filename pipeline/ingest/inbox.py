@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import stat
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -34,8 +35,19 @@ def scan(inbox: Path, quarantine: Path) -> Iterator[Path]:
     if not inbox.is_dir():
         return
     for path in sorted(inbox.rglob("*")):
-        if path.is_file() and is_candidate(path, inbox, quarantine):
+        if is_entry(path) and is_candidate(path, inbox, quarantine):
             yield path
+
+
+def is_entry(path: Path) -> bool:
+    """Whether ``path`` is something dropped in the inbox to take or refuse.
+
+    Any entry but a folder: links, FIFOs and devices too (refused with a note, never ignored).
+    """
+    try:
+        return not stat.S_ISDIR(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def batch_name(path: Path, inbox: Path, today: date) -> str:

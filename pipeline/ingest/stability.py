@@ -7,6 +7,7 @@ and it can be opened for reading.
 
 from __future__ import annotations
 
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,14 +40,14 @@ class StabilityTracker:
 
     def _observe(self, path: Path) -> _Seen | None:
         try:
-            stat = path.stat()
+            info = path.lstat()  # a link is judged as a link, never by what it points to
         except OSError:
             self._seen.pop(path, None)
             return None
         now = self.clock()
         seen = self._seen.get(path)
-        if seen is None or (seen.size, seen.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-            seen = _Seen(stat.st_size, stat.st_mtime_ns, now)
+        if seen is None or (seen.size, seen.mtime_ns) != (info.st_size, info.st_mtime_ns):
+            seen = _Seen(info.st_size, info.st_mtime_ns, now)
             self._seen[path] = seen
         return seen
 
@@ -57,13 +58,23 @@ class StabilityTracker:
             seen = self._observe(path)
             if seen is None or self.clock() - seen.since < self.delay:
                 continue
-            try:
-                with path.open("rb"):
-                    pass
-            except OSError:
-                continue
+            if _regular(path):  # never open a FIFO or a device: that can wait for ever
+                try:
+                    with path.open("rb"):
+                        pass
+                except PermissionError:
+                    pass  # taken now, and refused with a note, rather than waited for silently
+                except OSError:
+                    continue
             ready.append((seen.since, path))
         return [path for _, path in sorted(ready)]
 
     def __len__(self) -> int:
         return len(self._seen)
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False

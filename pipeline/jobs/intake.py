@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 class IntakeResult:
     """What happened to a file taken from the inbox."""
 
-    document_id: int
+    document_id: int | None  # None: refused without a record (not an ordinary file)
     state: str
     batch: str
     message: str
@@ -97,8 +98,32 @@ def quarantine_file(
 SYSTEM_ACTOR = "hoso"  # actions the service takes on its own
 
 
+def not_a_file(path: Path) -> str | None:
+    """What an inbox entry is when it is not an ordinary file (a link, a FIFO, a device)."""
+    mode = path.lstat().st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a link to another file"
+    if stat.S_ISFIFO(mode):
+        return "a pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not an ordinary file"
+
+
 def take_file(db: Database, settings: Settings, path: Path, batch: str) -> IntakeResult:
-    """Archive, record and remove one inbox file; see the module note for the order."""
+    """Archive, record and remove one inbox file; see the module note for the order.
+
+    An entry that is not an ordinary file is never opened or followed: a link could point at
+    any file on the machine (which would then be archived and offered for download), a FIFO
+    would block. It is moved to quarantine with a note, and the refusal audited.
+    """
+    kind = not_a_file(path)
+    if kind is not None:
+        return _refuse_entry(db, settings, path, batch, kind)
     media_type: MediaType | None = None
     refusal: str | None = None
     try:
@@ -129,6 +154,23 @@ def take_file(db: Database, settings: Settings, path: Path, batch: str) -> Intak
         path.unlink(missing_ok=True)
     log.info("%s: %s", inbox_path, message)
     return result
+
+
+def _refuse_entry(
+    db: Database, settings: Settings, path: Path, batch: str, kind: str
+) -> IntakeResult:
+    inbox_path = str(path.relative_to(settings.inbox_dir))
+    reason = (
+        f"{path.name} is {kind}, not a scan file; hoso takes only ordinary files. Copy the scan "
+        "itself into the inbox."
+    )
+    with db.session(write=True) as session:
+        audit.record(
+            session, SYSTEM_ACTOR, "refuse", "", file=inbox_path, batch=batch, reason=reason
+        )
+    quarantine_file(path, settings, batch, path.name, reason, None, move=True)
+    log.warning("%s: refused: %s", inbox_path, reason)
+    return IntakeResult(None, "refused", batch, "refused: " + reason)
 
 
 def _record(

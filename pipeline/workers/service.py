@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.errors import BrokerError, DatabaseError, HosoError
-from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, scan
+from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, is_entry, scan
 from pipeline.ingest.stability import StabilityTracker
 from pipeline.jobs import work
 from pipeline.jobs.intake import quarantine_file, take_file
@@ -92,7 +92,7 @@ class WatchService:
         settings = self.settings
         inbox, quarantine = settings.inbox_dir, settings.quarantine_dir
         for path in watcher.drain():
-            if path.is_file() and is_candidate(path, inbox, quarantine):
+            if is_entry(path) and is_candidate(path, inbox, quarantine):
                 self.tracker.touch(path)
             else:
                 self.tracker.forget(path)
