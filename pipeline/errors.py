@@ -116,3 +116,7 @@ class TooManyAttempts(NotAuthenticated):
     """Too many failed log-ins for one user name; wait before trying again."""
 
     exit_code = 13
+
+
+class TooLarge(InvalidInput):
+    """A request, file or query is larger than hoso accepts (the limit is in the message)."""

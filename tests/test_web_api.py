@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -493,6 +494,31 @@ def test_an_upload_too_large_is_refused_while_it_arrives(office: Office) -> None
     assert page.status_code == 413 and "lớn hơn 1 MB" in page.text
     db.close()
     assert not (office.root / "inbox" / "Lô lớn").exists()
+
+
+def test_one_file_over_the_upload_limit_and_a_pasted_page_as_a_search_answer_413(
+    office: Office,
+) -> None:
+    settings = office.settings.model_copy(
+        update={"web": office.settings.web.model_copy(update={"max_upload_mb": 1})}
+    )
+    db = office.database()
+    small = create_app(settings, db)
+    clerk = client_for(small, "clerk")
+    big = b"%PDF-1.4 " + b"0" * (3 << 19)  # 1.5 MB: within the request, over the file limit
+    files = [("files", ("big.pdf", big, "application/pdf"))]
+    answer = clerk.post("/api/uploads", data={"batch": "Lô một"}, files=files)
+    assert answer.status_code == 413, answer.text
+    assert "larger than 1 MB" in answer.json()["error"]
+    archivist = client_for(small, "archivist")
+    started = time.monotonic()
+    answer = archivist.get("/api/search", params={"q": "thi hành án " * 600})  # 7,200 chars
+    assert answer.status_code == 413, answer.text
+    assert "at most 300 characters" in answer.json()["error"]
+    assert time.monotonic() - started < 2
+    page = archivist.get("/search", params={"q": "x " * 40})
+    assert page.status_code == 413 and "tối đa 300 ký tự" in page.text
+    db.close()
 
 
 def test_a_banner_and_health_say_when_processing_has_stopped(app: Any, office: Office) -> None:

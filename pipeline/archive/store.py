@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pipeline.errors import StorageError
+from pipeline.errors import StorageError, TooLarge
 
 _CHUNK = 1 << 20
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
@@ -171,7 +171,7 @@ def write_stream(stream: BinaryIO, target: Path, limit: int) -> StoredFile:
             while chunk := stream.read(_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise StorageError(
+                    raise TooLarge(
                         f"The file {target.name} is larger than {limit // (1 << 20)} MB, the "
                         "most one upload may hold; split the scan or ask an admin to raise "
                         "web.max_upload_mb."

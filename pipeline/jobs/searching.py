@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.errors import HosoError
+from pipeline.errors import HosoError, TooLarge
 from pipeline.jobs import work
 from pipeline.records.database import Database
 from pipeline.records.models import Document, State
@@ -22,6 +22,8 @@ from pipeline.search.index import Filters, SearchIndex, open_index
 
 log = logging.getLogger(__name__)
 REINDEX_CHUNK = 500
+MAX_QUERY = 300  # characters a search may hold
+MAX_TERMS = 24  # words a search may hold
 INDEX = "index"  # the kind of work item that (re)indexes a document
 SEARCHABLE = (State.READY.value, State.APPROVED.value, State.ARCHIVED.value, State.RETURNED.value)
 
@@ -147,7 +149,16 @@ def reindex(db: Database, chunk: int = REINDEX_CHUNK) -> int:
 def search(
     db: Database, query: str, filters: Filters, limit: int = 20, *, fuzzy: bool = False
 ) -> list[dict[str, Any]]:
-    """Ranked results with the document's facts, the page of the hit and a snippet."""
+    """Ranked results with the document's facts, the page of the hit and a snippet.
+
+    A query longer than :data:`MAX_QUERY` characters or :data:`MAX_TERMS` words is refused with
+    a plain sentence: one pasted page of text took the index 14 s and held other requests.
+    """
+    if len(query) > MAX_QUERY or len(query.split()) > MAX_TERMS:
+        raise TooLarge(
+            f"A search may hold at most {MAX_QUERY} characters and {MAX_TERMS} words; "
+            "search for the few words that matter (a name, a number)."
+        )
     with db.session() as session:
         hits = open_index(session.connection()).search(query, filters, limit, fuzzy=fuzzy)
         docs = {

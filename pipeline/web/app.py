@@ -20,6 +20,7 @@ from pipeline.errors import (
     NotAuthenticated,
     NotFound,
     StorageError,
+    TooLarge,
     TooManyAttempts,
 )
 from pipeline.records.database import Database
@@ -40,6 +41,7 @@ _KINDS: tuple[tuple[type[HosoError], int, str], ...] = (
     (NotAuthenticated, 401, "You are not logged in."),
     (NotAllowed, 403, "You may not do this."),
     (NotFound, 404, "Not found."),
+    (TooLarge, 413, "The file could not be stored."),
     (InvalidInput, 422, "The value is not valid."),
     (StorageError, 507, "The file could not be stored."),
 )

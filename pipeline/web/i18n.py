@@ -296,6 +296,21 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
         "Hồ sơ số {id} không có vụ việc gợi ý; hãy nhập mã vụ việc.",
     ),
     (
+        r"A search may hold at most (?P<chars>\d+) characters and (?P<words>\d+) words; .*",
+        "Một lần tìm kiếm chỉ được tối đa {chars} ký tự và {words} từ; hãy tìm theo vài từ "
+        "chính (họ tên, số văn bản).",
+    ),
+    (
+        r"(?P<file>.+) is (?P<kind>.+), not a scan file; .*",
+        "{file} không phải là tệp bản quét thông thường (liên kết, ống dẫn hoặc thiết bị); "
+        "hãy chép chính tệp bản quét vào thư mục nhận.",
+    ),
+    (
+        r"The file (?P<file>.+) is (?P<kind>.+), not a scan\. .*",
+        "Tệp {file} là tệp nén hoặc văn bản, không phải bản quét; hãy lấy các bản quét ra và "
+        "thả từng tệp PDF, TIFF, JPEG hoặc PNG vào thư mục nhận.",
+    ),
+    (
         r"Type something to search for, or choose a filter\.",
         "Hãy nhập từ khóa hoặc chọn một bộ lọc.",
     ),
