@@ -40,6 +40,10 @@ class CorruptFile(InputFileError):
     """The file claims a known type but cannot be decoded."""
 
 
+class PageTooLarge(InputFileError):
+    """A page claims more pixels, or a larger size, than any scanned page has."""
+
+
 class EncryptedPdf(InputFileError):
     """The PDF needs a password to open."""
 

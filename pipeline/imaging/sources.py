@@ -15,7 +15,7 @@ import img2pdf
 import pikepdf
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.errors import CorruptFile, EncryptedPdf, StorageError
+from pipeline.errors import CorruptFile, EncryptedPdf, PageTooLarge, StorageError
 from pipeline.imaging import poppler
 from pipeline.ingest.filetypes import MediaType
 
@@ -79,16 +79,47 @@ def open_pdf(path: Path) -> pikepdf.Pdf:
         ) from exc
 
 
+MAX_PAGE_INCHES = 100  # a page longer than this on a side (2.5 m) is not a scanned page
+
+
+def _too_large(name: str, what: str) -> PageTooLarge:
+    return PageTooLarge(
+        f"The scan {name} is too large to read: {what}. Scan the pages at their real size and "
+        "at 600 dpi or less."
+    )
+
+
 def _open_image(path: Path, verify: bool = True) -> Image.Image:
-    """Open an image scan; ``verify`` checks its structure first (once, when planning)."""
+    """Open an image scan; ``verify`` checks its structure first (once, when planning).
+
+    Every frame's size is checked before anything is decoded: a crafted image that claims
+    billions of pixels (a decompression bomb) is refused with the limit named, never decoded.
+    """
     try:
         if verify:
             Image.open(path).verify()  # structure only; decoding errors surface on load
-        return Image.open(path)
+        image = Image.open(path)
+        if verify:
+            _check_frames(image, path.name)
+        return image
+    except Image.DecompressionBombError as exc:
+        raise _too_large(path.name, f"more than {Image.MAX_IMAGE_PIXELS:,} pixels") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise CorruptFile(
             f"The image {path.name} is damaged and cannot be read ({exc}). Scan the page again."
         ) from exc
+
+
+def _check_frames(image: Image.Image, name: str) -> None:
+    limit = Image.MAX_IMAGE_PIXELS or 0
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        width, height = image.size
+        if limit and width * height > limit:
+            raise _too_large(
+                name, f"page {index + 1} is {width:,} × {height:,} pixels, more than {limit:,}"
+            )
+    image.seek(0)
 
 
 def _image_dpi(image: Image.Image, default_dpi: int) -> float:
@@ -170,8 +201,19 @@ def plan_document(
     searchable PDF is that base with a text layer added, so page images are never re-encoded.
     """
     base = source if media_type is MediaType.PDF else _image_base_pdf(source, work_dir, default_dpi)
+    if media_type.is_image:
+        _open_image(source).close()  # sizes checked before anything is decoded
     with open_pdf(base) as pdf:
         count = len(pdf.pages)
+        for index, page in enumerate(pdf.pages):
+            x0, y0, x1, y1 = _mediabox(page)
+            inches = max(x1 - x0, y1 - y0) / 72
+            if inches > MAX_PAGE_INCHES:
+                raise _too_large(
+                    source.name,
+                    f"page {index + 1} is {inches * 2.54 / 100:.1f} m long, more than "
+                    f"{MAX_PAGE_INCHES * 2.54 / 100:.1f} m",
+                )
     if count == 0:
         raise CorruptFile(f"The PDF {source.name} has no pages.")
     text_pages: dict[int, str] = {}

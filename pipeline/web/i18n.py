@@ -296,6 +296,11 @@ _SENTENCES: tuple[tuple[str, str], ...] = (
         "Hồ sơ số {id} không có vụ việc gợi ý; hãy nhập mã vụ việc.",
     ),
     (
+        r"The scan (?P<file>.+) is too large to read: (?P<what>.+)\. Scan the pages .*",
+        "Bản quét {file} quá lớn để đọc ({what}); hãy quét đúng khổ giấy thật, độ phân giải "
+        "không quá 600 dpi.",
+    ),
+    (
         r"A search may hold at most (?P<chars>\d+) characters and (?P<words>\d+) words; .*",
         "Một lần tìm kiếm chỉ được tối đa {chars} ký tự và {words} từ; hãy tìm theo vài từ "
         "chính (họ tên, số văn bản).",
