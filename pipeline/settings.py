@@ -34,6 +34,12 @@ class WatchSettings(_Section):
     poll_interval: float = Field(1.0, gt=0)
     rescan_seconds: float = Field(30.0, gt=0, description="full inbox rescan as a safety net")
     quarantine: Path | None = Field(None, description="default: <inbox>/_failed")
+    incomplete_seconds: float = Field(
+        900.0,
+        ge=0,
+        description="a stable file whose format has not ended (a stalled writer) is waited for "
+        "this long, then taken and refused as damaged",
+    )
 
 
 class WorkersSettings(_Section):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 from pipeline.errors import CorruptFile, UnsupportedFileType
 
@@ -106,3 +108,81 @@ def is_transient_name(name: str) -> bool:
     """Whether a file name belongs to a file that is not a finished scan (temp, hidden, lock)."""
     lowered = name.lower()
     return name.startswith((".", "~$")) or lowered.endswith(_TRANSIENT_SUFFIXES)
+
+
+def looks_complete(path: Path) -> bool:
+    """Whether a scan's bytes end as its format ends: a writer that paused is not done.
+
+    A scanner or a network copy that stalls longer than the stability wait leaves a file that
+    is stable and still half-written. PDF: ``%%EOF`` near the end; JPEG: the end-of-image
+    marker; PNG: the IEND chunk; TIFF: every directory in the chain lies inside the file. Files
+    of other kinds are "complete" (they are refused on their own merits).
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+            kind = sniff_bytes(head)
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(0, size - 2048))
+            tail = handle.read()
+            if kind is MediaType.TIFF:
+                return _tiff_complete(handle, head, size)
+    except OSError:
+        return False
+    body = tail.rstrip(b"\x00\r\n\t ")
+    if kind is MediaType.PDF:
+        return b"%%EOF" in tail[-1024:]
+    if kind is MediaType.JPEG:
+        return body.endswith(b"\xff\xd9")
+    if kind is MediaType.PNG:
+        return b"IEND" in body[-12:]
+    return True
+
+
+def _tiff_complete(handle: BinaryIO, head: bytes, size: int) -> bool:
+    """Every directory of the chain, and the image data each names, lie inside the file."""
+    order = "<" if head[:2] == b"II" else ">"
+    (offset,) = struct.unpack(order + "I", head[4:8])
+    seen = 0
+    while offset:
+        if offset + 2 > size or seen > 10_000:
+            return False
+        handle.seek(offset)
+        (entries,) = struct.unpack(order + "H", handle.read(2))
+        end = offset + 2 + 12 * entries + 4
+        if end > size:
+            return False
+        table = handle.read(12 * entries + 4)
+        tags = {}
+        for k in range(entries):
+            tag, kind, count, value = struct.unpack(order + "HHI4s", table[12 * k : 12 * k + 12])
+            tags[tag] = (kind, count, value)
+        for starts, lengths in ((273, 279), (324, 325)):  # strips, or tiles
+            if starts in tags and lengths in tags:
+                first = _tiff_values(handle, order, *tags[starts], size)
+                counts = _tiff_values(handle, order, *tags[lengths], size)
+                if first is None or counts is None:
+                    return False
+                if any(a + b > size for a, b in zip(first, counts, strict=False)):
+                    return False
+        (offset,) = struct.unpack(order + "I", table[-4:])
+        seen += 1
+    return seen > 0
+
+
+def _tiff_values(
+    handle: BinaryIO, order: str, kind: int, count: int, value: bytes, size: int
+) -> list[int] | None:
+    """The SHORT or LONG values of a TIFF entry; None when they lie beyond the file's end."""
+    width = {3: 2, 4: 4}.get(kind)
+    if width is None or count > 1_000_000:
+        return None
+    code = order + ("H" if width == 2 else "I") * count
+    if width * count <= 4:
+        return list(struct.unpack(code, value[: width * count]))
+    (where,) = struct.unpack(order + "I", value)
+    if where + width * count > size:
+        return None
+    handle.seek(where)
+    return list(struct.unpack(code, handle.read(width * count)))

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.errors import BrokerError, DatabaseError, HosoError
+from pipeline.ingest.filetypes import looks_complete
 from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, is_entry, scan
 from pipeline.ingest.stability import StabilityTracker
 from pipeline.jobs import work
@@ -34,6 +35,7 @@ class WatchService:
         self.owner = work.worker_name()
         self.tracker = StabilityTracker(settings.watch.stable_seconds)
         self._failures: dict[Path, int] = {}
+        self._incomplete: dict[Path, float] = {}  # stable but unfinished files, since when
         self._beaten = 0.0  # beat at the first turn
         self._stop = threading.Event()
         self._last_scan = time.monotonic()
@@ -116,8 +118,25 @@ class WatchService:
         role = work.ANNOUNCE if self.settings.workers.engine == "celery" else work.WATCH
         work.beat(self.db, self.owner, role, in_hand)
 
+    def _complete(self, path: Path) -> bool:
+        """Whether a stable file's format has ended; a stalled writer is waited for, not cut.
+
+        After ``watch.incomplete_seconds`` it is taken anyway, to be refused as damaged with a
+        note, rather than left in the inbox with none.
+        """
+        if looks_complete(path):
+            self._incomplete.pop(path, None)
+            return True
+        if path not in self._incomplete:
+            log.info("%s is not complete yet (its writer paused); waiting for the rest", path.name)
+            self._incomplete[path] = time.monotonic()
+        waited = time.monotonic() - self._incomplete[path]
+        return waited > self.settings.watch.incomplete_seconds
+
     def _take(self, path: Path) -> None:
         settings = self.settings
+        if not self._complete(path):
+            return  # still tracked: looked at again on the next turn
         batch = batch_name(path, settings.inbox_dir, date.today())
         try:
             take_file(self.db, settings, path, batch)
