@@ -37,8 +37,8 @@ class WatchSettings(_Section):
     incomplete_seconds: float = Field(
         900.0,
         ge=0,
-        description="a stable file whose format has not ended (a stalled writer) is waited for "
-        "this long, then taken and refused as damaged",
+        description="a file whose format has not ended (a stalled writer) is waited for this "
+        "long after its last change, then taken and refused as damaged",
     )
 
 

@@ -55,6 +55,9 @@ def environment_for(root: Path) -> dict[str, str]:
             "HOSO_WORK_DIR": str(root / "work"),
             "HOSO_WATCH__STABLE_SECONDS": "0.3",
             "HOSO_WATCH__POLL_INTERVAL": "0.2",
+            # A damaged file that never ends is refused after 6 s unchanged (not 15 min);
+            # the stalled-writer test pauses 3 s between its chunks.
+            "HOSO_WATCH__INCOMPLETE_SECONDS": "6",
             "HOSO_JOBS": "2",
         }
     )

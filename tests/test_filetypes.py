@@ -30,8 +30,17 @@ def test_sniff_refuses_with_plain_reasons(tmp_path: Path) -> None:
         sniff(empty)
     doc = tmp_path / "letter.docx"
     doc.write_bytes(b"PK\x03\x04 word document")
-    with pytest.raises(UnsupportedFileType, match="not a PDF, TIFF, JPEG or PNG"):
+    with pytest.raises(UnsupportedFileType, match=r"is a ZIP archive .*, not a scan"):
         sniff(doc)
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"just words")
+    with pytest.raises(UnsupportedFileType, match="not a PDF, TIFF, JPEG or PNG"):
+        sniff(notes)
+    # A PDF inside a ZIP is still a ZIP, however early the PDF's header appears.
+    hidden = tmp_path / "two scans.pdf"
+    hidden.write_bytes(b"PK\x03\x04\x14\x00a.pdf%PDF-1.4 one")
+    with pytest.raises(UnsupportedFileType, match="ZIP archive"):
+        sniff(hidden)
 
 
 @pytest.mark.parametrize(

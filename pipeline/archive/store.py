@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pipeline.errors import StorageError, TooLarge
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
@@ -44,6 +47,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def discard(path: Path) -> None:
+    """Remove a temporary or abandoned file; never raises.
+
+    Cleanup runs on error paths, often because the storage just failed (read-only, full, gone):
+    a cleanup that raised there would replace the real error, or end the watcher. What cannot
+    be removed now is a leftover that the next run on the same document removes.
+    """
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not remove %s (%s); it is left for later", path, exc.strerror or exc)
+
+
 def safe_name(name: str, limit: int = 120) -> str:
     """A file or folder name that is portable but keeps Vietnamese letters (NFC)."""
     cleaned = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" ._") or "file"
@@ -72,14 +88,14 @@ def store_original(source: Path, originals_dir: Path, suffix: str) -> StoredFile
         final = originals_dir / sha[:2] / f"{sha}{suffix}"
         final.parent.mkdir(exist_ok=True)
         if final.exists():
-            tmp.unlink()
+            discard(tmp)
             return StoredFile(final, sha, size, created=False)
         os.chmod(tmp, 0o444)
         os.replace(tmp, final)
         _fsync_dir(final.parent)
         return StoredFile(final, sha, size, created=True)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
         raise StorageError(
             f"The file {source.name} could not be copied into the archive "
             f"({exc.strerror or exc}). Check free space and permissions of "
@@ -93,7 +109,7 @@ def place_file(source: Path, target: Path) -> StoredFile:
     try:
         link_into_place(staged, target)
     finally:
-        staged.unlink(missing_ok=True)
+        discard(staged)
     return StoredFile(target, sha, target.stat().st_size, created=True)
 
 
@@ -112,7 +128,7 @@ def stage_file(source: Path, folder: Path, tag: str) -> tuple[Path, str]:
             os.fsync(handle.fileno())
         return staged, sha256_of(staged)
     except OSError as exc:
-        staged.unlink(missing_ok=True)
+        discard(staged)
         raise StorageError(
             f"The file {source.name} could not be written to the archive ({exc.strerror or exc})."
         ) from exc
@@ -142,7 +158,7 @@ def link_into_place(staged: Path, target: Path) -> None:
         raise StorageError(
             f"The file {target.name} could not be written to the archive ({exc.strerror or exc})."
         ) from exc
-    staged.unlink(missing_ok=True)
+    discard(staged)
 
 
 def unique_path(folder: Path, name: str) -> Path:
@@ -190,5 +206,5 @@ def write_stream(stream: BinaryIO, target: Path, limit: int) -> StoredFile:
             f"({exc.strerror or exc}). Check free space and permissions."
         ) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     return StoredFile(target, digest.hexdigest(), size, created=True)

@@ -30,8 +30,11 @@ class StabilityTracker:
         self._seen: dict[Path, _Seen] = {}
 
     def touch(self, path: Path) -> None:
-        """Note that ``path`` appeared or changed."""
-        self._seen.pop(path, None)
+        """Note that ``path`` appeared or may have changed.
+
+        The wait restarts only if its size or time did change: reading a file (hoso's own
+        checks of it) raises file-system events too, and those must not keep it waiting.
+        """
         self._observe(path)
 
     def forget(self, path: Path) -> None:
@@ -68,6 +71,11 @@ class StabilityTracker:
                     continue
             ready.append((seen.since, path))
         return [path for _, path in sorted(ready)]
+
+    def unchanged_for(self, path: Path) -> float:
+        """Seconds since ``path`` was last seen to change (0 when it is not tracked)."""
+        seen = self._seen.get(path)
+        return 0.0 if seen is None else self.clock() - seen.since
 
     def __len__(self) -> int:
         return len(self._seen)

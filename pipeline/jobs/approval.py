@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from pipeline.archive.store import link_into_place, safe_name, sha256_of
+from pipeline.archive.store import discard, link_into_place, safe_name, sha256_of
 from pipeline.errors import HosoError, NotAllowed, NotFound
 from pipeline.jobs import audit, work
 from pipeline.records import states
@@ -333,7 +333,7 @@ def _give_back(db: Database, plans: list[_Plan]) -> None:
     Approving again can then sign them at once; filed ones are done and stay.
     """
     for plan in plans:
-        plan.partial.unlink(missing_ok=True)
+        discard(plan.partial)
     try:
         with db.session() as session:
             for plan in plans:
@@ -463,9 +463,9 @@ def _file(db: Database, settings: Settings, plan: _Plan, actor: str, level: str)
             )
     except BaseException:
         if filed:
-            target.unlink(missing_ok=True)
-        plan.partial.unlink(missing_ok=True)
+            discard(target)
+        discard(plan.partial)
         raise
-    plan.partial.unlink(missing_ok=True)
+    discard(plan.partial)
     target.chmod(0o444)
     return {"id": plan.document_id, "version": plan.version, "path": str(target), "sha256": digest}

@@ -12,9 +12,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.archive.store import link_into_place, safe_name, stage_file, unique_path
+from pipeline.archive.store import discard, link_into_place, safe_name, stage_file, unique_path
 from pipeline.chain import DocumentResult, page_marks
-from pipeline.errors import DatabaseError, HosoError, NotFound
+from pipeline.errors import DatabaseError, HosoError, NotFound, StorageError
 from pipeline.extract import Extraction
 from pipeline.jobs import linking, searching, work
 from pipeline.jobs.intake import quarantine_file
@@ -237,10 +237,10 @@ def record_success(db: Database, settings: Settings, claim: Claim, result: Docum
             searching.queue_index(session, doc.id)
     except BaseException:
         if placed:
-            target.unlink(missing_ok=True)
+            discard(target)
         raise
     finally:
-        staged.unlink(missing_ok=True)
+        discard(staged)
     searching.index_after_commit(db, claim.document_id)  # after the commit, never ahead of it
     return target
 
@@ -261,7 +261,7 @@ def _clear_leftovers(settings: Settings, doc: Document, staged: Path) -> None:
             log.warning(
                 "document %s: removing %s, left by a run that was stopped", doc.id, path.name
             )
-            path.unlink(missing_ok=True)
+            discard(path)
 
 
 def store_fields(doc: Document, fields: Extraction) -> None:
@@ -391,9 +391,10 @@ def settle(
             log.warning("document %s failed: %s", claim.document_id, reason)
     except work.LeaseLost as exc:
         log.warning("document %s: %s", claim.document_id, exc.message)
-    except DatabaseError as exc:
-        # Not the document's fault: it goes back to the queue (or, with the database
-        # away, its lease runs out and it is taken again).
+    except (DatabaseError, StorageError) as exc:
+        # Not the document's fault (the database away, the archive read-only or full): it
+        # goes back to the queue and finishes on its own when they return (or, with the
+        # database away, its lease runs out and it is taken again).
         log.error("could not record document %s: %s", claim.document_id, exc)
         try:
             requeue(db, settings, claim, str(exc))

@@ -13,7 +13,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipeline.errors import BrokerError, DatabaseError, HosoError
+from pipeline.errors import BrokerError, DatabaseError, HosoError, StorageError
 from pipeline.ingest.filetypes import looks_complete
 from pipeline.ingest.inbox import InboxWatcher, batch_name, is_candidate, is_entry, scan
 from pipeline.ingest.stability import StabilityTracker
@@ -35,7 +35,8 @@ class WatchService:
         self.owner = work.worker_name()
         self.tracker = StabilityTracker(settings.watch.stable_seconds)
         self._failures: dict[Path, int] = {}
-        self._incomplete: dict[Path, float] = {}  # stable but unfinished files, since when
+        self._incomplete: set[Path] = set()  # stable but unfinished files (logged once)
+        self._retry_at: dict[Path, float] = {}  # files the storage failed on: not before then
         self._beaten = 0.0  # beat at the first turn
         self._stop = threading.Event()
         self._last_scan = time.monotonic()
@@ -71,9 +72,10 @@ class WatchService:
                     if self._step(engine, watcher, once):
                         break
                     failures = 0
-                except (DatabaseError, BrokerError) as exc:
-                    # The database or the broker went away (restart, network): wait and carry
-                    # on; the leases in hand are renewed once it answers, or taken over if not.
+                except (DatabaseError, BrokerError, StorageError, OSError) as exc:
+                    # The database, the broker or the storage went away (restart, network, a
+                    # read-only or full archive): wait and carry on; the leases in hand are
+                    # renewed once it answers, or taken over if not; the inbox files wait.
                     failures += 1
                     pause = min(30.0, 0.5 * 2**failures)
                     log.error("%s; retrying in %.0f s", exc, pause)
@@ -125,16 +127,18 @@ class WatchService:
         note, rather than left in the inbox with none.
         """
         if looks_complete(path):
-            self._incomplete.pop(path, None)
+            self._incomplete.discard(path)
             return True
         if path not in self._incomplete:
             log.info("%s is not complete yet (its writer paused); waiting for the rest", path.name)
-            self._incomplete[path] = time.monotonic()
-        waited = time.monotonic() - self._incomplete[path]
-        return waited > self.settings.watch.incomplete_seconds
+            self._incomplete.add(path)
+        # Counted from the last change: a writer that is still adding to it is still at work.
+        return self.tracker.unchanged_for(path) > self.settings.watch.incomplete_seconds
 
     def _take(self, path: Path) -> None:
         settings = self.settings
+        if time.monotonic() < self._retry_at.get(path, 0.0):
+            return  # the storage failed on it a moment ago
         if not self._complete(path):
             return  # still tracked: looked at again on the next turn
         batch = batch_name(path, settings.inbox_dir, date.today())
@@ -142,17 +146,22 @@ class WatchService:
             take_file(self.db, settings, path, batch)
             self.tracker.forget(path)
             self._failures.pop(path, None)
+            self._retry_at.pop(path, None)
         except HosoError as exc:
-            # The file stays in the inbox and is tried again; after three tries it is set aside.
+            # The storage or the database failed, not the file (whose own faults are recorded
+            # as refusals): the file stays in the inbox and is tried again, less often each
+            # time (at most every 5 minutes), until the archive or the database is back.
             tries = self._failures.get(path, 0) + 1
             self._failures[path] = tries
-            log.error("could not take %s (try %d): %s", path.name, tries, exc)
-            if tries >= 3:
-                self.tracker.forget(path)
-                try:
-                    quarantine_file(path, settings, batch, path.name, str(exc), None, move=True)
-                except HosoError as again:
-                    log.error("%s", again)
+            pause = min(300.0, 2.0**tries)
+            self._retry_at[path] = time.monotonic() + pause
+            log.error(
+                "could not take %s (try %d; again in %.0f s; the file waits in the inbox): %s",
+                path.name,
+                tries,
+                pause,
+                exc,
+            )
         except Exception as exc:
             log.exception("unexpected failure taking %s", path.name)
             self.tracker.forget(path)
