@@ -19,6 +19,7 @@ from rich.table import Table
 from pipeline import __version__
 from pipeline.chain import ChainOptions, PageResult
 from pipeline.cli.common import (
+    Context,
     JsonFlag,
     app,
     context_of,
@@ -225,6 +226,18 @@ def _report_processed(outcome: Outcome, as_json: bool, details: bool) -> None:
         out.print(f"  {mark} {message(flag)}", highlight=False, soft_wrap=True)
 
 
+def _reader_context(ctx: typer.Context) -> Context:
+    """What every command that reads documents sets up first: logging, models, warnings."""
+    from pipeline.ocr.engines import check_installed
+
+    c = context_of(ctx)
+    settings = c.settings
+    setup_logging(settings.log_level)
+    check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
+    warn_if_degraded(settings)
+    return c
+
+
 @app.command()
 def watch(
     ctx: typer.Context,
@@ -234,14 +247,10 @@ def watch(
 ) -> None:
     """Watch the inbox and process every scan dropped into it (the watcher alone, no web)."""
     with reported():
-        c = context_of(ctx)
+        c = _reader_context(ctx)
         settings = c.settings
-        setup_logging(settings.log_level)
-        from pipeline.ocr.engines import check_installed
         from pipeline.workers.service import WatchService
 
-        check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
-        warn_if_degraded(settings)
         stop = threading.Event()
 
         def _stop(signum: int, _frame: object) -> None:
@@ -284,15 +293,11 @@ def worker(
     the work. Ctrl-C finishes the pages in hand, then stops.
     """
     with reported():
-        c = context_of(ctx)
+        c = _reader_context(ctx)
         settings = c.settings
-        setup_logging(settings.log_level)
         from pipeline.jobs import work
-        from pipeline.ocr.engines import check_installed
         from pipeline.workers import celery_app
 
-        check_installed(settings.tessdata_dir, settings.ocr.languages, settings.ocr.engine)
-        warn_if_degraded(settings)
         c.db.close()  # migrated once here; closed so the forked children inherit no connection
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # the processes are the parallelism
         app_ = celery_app.make_app(settings)
